@@ -1,0 +1,52 @@
+/**
+ * The one error type of Strata. Every stage reports problems as `Diagnostic`s (plain data); a
+ * `StrataError` carries one or more of them through a throw.
+ *
+ * @example
+ *   throw new StrataError({ code: 'STR201', message: "unknown ref 'fct_rentals'",
+ *     file: 'models/gold/x.sql', line: 14, column: 9, hint: "did you mean 'fct_rental'?" });
+ */
+export interface Diagnostic {
+  /** Stable code, e.g. `STR101`. Families: 1xx project/YAML, 2xx render, 3xx graph/selection, 4xx run/SQL, 5xx adapter/target. */
+  code: string;
+  severity?: 'error' | 'warn';
+  message: string;
+  /** Path relative to the project root, with forward slashes. */
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+  hint?: string;
+}
+
+export class StrataError extends Error {
+  readonly diagnostics: Diagnostic[];
+
+  constructor(diagnostic: Diagnostic | Diagnostic[]) {
+    const list = Array.isArray(diagnostic) ? diagnostic : [diagnostic];
+    super(list.map(formatDiagnosticPlain).join('\n'));
+    this.name = 'StrataError';
+    this.diagnostics = list;
+  }
+
+  get code(): string {
+    return this.diagnostics[0]?.code ?? 'STR000';
+  }
+}
+
+/** `models/x.sql:12:5  error STR102  message  (hint)` with no colors. */
+export function formatDiagnosticPlain(d: Diagnostic): string {
+  const place = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}  ` : '';
+  const hint = d.hint ? `  (${d.hint})` : '';
+  return `${place}${d.severity ?? 'error'} ${d.code}  ${d.message}${hint}`;
+}
+
+export function isStrataError(error: unknown): error is StrataError {
+  return error instanceof StrataError;
+}
+
+/** Masks the password of any URL in a text: `postgres://u:***@h/db`. */
+export function maskSecrets(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@');
+}

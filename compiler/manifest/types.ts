@@ -1,0 +1,136 @@
+/**
+ * The data every stage after `render` reads: the manifest of nodes. Plain, serializable data
+ * (written as target/manifest.json).
+ */
+
+/** `model.pagila.dim_customer`, `seed.pagila.customer`, `source.pagila.pagila.customer`, `test.pagila.unique_x_id`. */
+export type NodeId = string & { readonly __brand: 'NodeId' };
+
+export const nodeId = (value: string): NodeId => value as NodeId;
+
+export type ResourceType = 'model' | 'seed' | 'source' | 'test';
+
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'seed' | 'test';
+
+export interface IndexConfig {
+  columns: string[];
+  unique?: boolean;
+  type?: string;
+}
+
+export interface NodeConfig {
+  materialized: Materialization;
+  enabled: boolean;
+  schema?: string;
+  alias?: string;
+  database?: string;
+  tags: string[];
+  pre_hook: string[];
+  post_hook: string[];
+  indexes: IndexConfig[];
+  /** Seeds: column name → Postgres type. */
+  column_types?: Record<string, string>;
+  /** Incremental models. */
+  unique_key?: string | string[];
+  /** Tests. */
+  severity?: 'error' | 'warn';
+  /** Everything else the user set, kept as given (`meta`, `contract`, ...). */
+  [key: string]: unknown;
+}
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface RefCall {
+  package?: string;
+  name: string;
+  position?: SourcePosition;
+}
+
+export interface SourceCall {
+  source: string;
+  table: string;
+  position?: SourcePosition;
+}
+
+export interface ColumnInfo {
+  name: string;
+  description?: string;
+  data_type?: string;
+  [key: string]: unknown;
+}
+
+export interface TestMetadata {
+  /** Generic test macro name (`unique`, `not_null`, ...); absent for singular tests. */
+  name?: string;
+  kwargs: Record<string, unknown>;
+  columnName?: string;
+  /** The model/seed/source the test is attached to. */
+  attachedNode?: NodeId;
+}
+
+export interface ManifestNode {
+  id: NodeId;
+  resourceType: Exclude<ResourceType, 'source'>;
+  name: string;
+  packageName: string;
+  /** File path relative to the project root, forward slashes: `models/gold/gold_customer_metrics.sql`. */
+  path: string;
+  /** Path parts without the extension, from the resource folder: `['pagila', 'gold', 'gold_customer_metrics']`. */
+  fqn: string[];
+  rawSql: string;
+  /** sha256 of the raw file text. */
+  checksum: string;
+  config: NodeConfig;
+  dependsOn: { nodes: NodeId[]; macros: string[] };
+  refs: RefCall[];
+  sources: SourceCall[];
+  /** Resolved relation (after generate_schema_name / generate_alias_name). Ephemeral models have one too, unused. */
+  schema: string;
+  alias: string;
+  description?: string;
+  columns: Record<string, ColumnInfo>;
+  /** Where the YAML properties of this node came from, if any. */
+  patchPath?: string;
+  test?: TestMetadata;
+  /** Set after the compile pass. */
+  compiledSql?: string;
+}
+
+export interface SourceTable {
+  id: NodeId;
+  resourceType: 'source';
+  sourceName: string;
+  name: string;
+  packageName: string;
+  path: string;
+  fqn: string[];
+  schema: string;
+  identifier: string;
+  description?: string;
+  columns: Record<string, ColumnInfo>;
+  tags: string[];
+  config: { enabled: boolean; tags: string[] };
+}
+
+export type AnyNode = ManifestNode | SourceTable;
+
+export interface MacroInfo {
+  name: string;
+  path: string;
+  /** Macros this macro's body calls by name (best effort, from the template's names). */
+  dependsOn: string[];
+  checksum: string;
+}
+
+export interface Manifest {
+  projectName: string;
+  nodes: Record<string, ManifestNode>;
+  sources: Record<string, SourceTable>;
+  macros: Record<string, MacroInfo>;
+  /** Parent → children map is derived by graph/; this holds nothing derived. */
+  generatedAt: string;
+}
