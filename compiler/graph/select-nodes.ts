@@ -1,0 +1,273 @@
+/**
+ * The selector evaluator: `--select` / `--exclude` values + manifest + Dag → the nodes to act on. Pure:
+ * no files, no database, no printing; problems come back as diagnostics.
+ */
+import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import type { AnyNode, Manifest, ManifestNode, NodeId, SourceTable } from '../manifest/types.js';
+import type { Dag } from './dag.js';
+import { parseSelector, type SelectorTerm, type SelectorUnion } from './selector-parse.js';
+
+/**
+ * Answers `state:<criterion>` terms (`new`, `modified`, `modified.body`, ...) for one node, by comparing
+ * with a previous manifest. Supplied by the caller that has one.
+ */
+export type StateCheck = (node: AnyNode, criterion: string) => boolean;
+
+export interface SelectOptions {
+  /** `--select` values; absent or empty: every enabled model, seed and test. */
+  select?: readonly string[];
+  /** `--exclude` values, same grammar; removed from the selection. */
+  exclude?: readonly string[];
+  state?: StateCheck;
+}
+
+export interface Selection {
+  /** Models, seeds and tests to act on, in dependency order (`Dag.topologicalOrder`). */
+  ids: NodeId[];
+  /** Sources the selection reached (`+x`, `source:pagila`, ...), in dependency order. Never executed. */
+  sources: NodeId[];
+  /** `STR304` warnings: a term (or an intersection) that matched no enabled node. */
+  warnings: Diagnostic[];
+}
+
+/**
+ * Evaluates `--select` and `--exclude` over the graph.
+ *
+ * 1. each `--select` term is matched against enabled nodes and sources, then grown by its graph
+ *    operators (`+x`, `x+2`, `@x`); commas intersect, spaces and repeated values unite;
+ * 2. the `--exclude` terms, evaluated the same way, are removed;
+ * 3. tests are added "eagerly": a test joins when any node it depends on is selected, unless an
+ *    `--exclude` term matched the test itself;
+ * 4. disabled nodes are dropped; sources are returned apart, since nothing runs for them.
+ *
+ * @example
+ *   selectNodes(manifest, dag, { select: ['+gold_customer_metrics'], exclude: ['resource_type:seed'] })
+ *   // {
+ *   //   ids: ['model.pagila.stg_customer', 'test.pagila.not_null_stg_customer_customer_id',
+ *   //         'model.pagila.gold_customer_metrics'],
+ *   //   sources: ['source.pagila.pagila.customer'],
+ *   //   warnings: [],
+ *   // }
+ *   selectNodes(manifest, dag, { select: ['tag:nope'] }).warnings[0]?.message
+ *   // "--select term 'tag:nope' matched no enabled node"
+ * @throws StrataError `STR302` for a malformed selector, `STR303` for `state:` without `options.state`,
+ *   `STR301` if the graph has a cycle.
+ */
+export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions = {}): Selection {
+  const select = parseSelector(options.select ?? []);
+  const exclude = parseSelector(options.exclude ?? []);
+  const context: EvalContext = {
+    dag,
+    state: options.state,
+    enabled: [],
+    disabled: [],
+    warnings: [],
+  };
+  for (const node of [...Object.values(manifest.sources), ...Object.values(manifest.nodes)]) {
+    (node.config.enabled === false ? context.disabled : context.enabled).push(node);
+  }
+  if (!options.state) requireNoState(select, exclude);
+
+  const selected =
+    select.items.length > 0
+      ? evaluateUnion(select, context, '--select')
+      : new Set(context.enabled.filter((node) => node.resourceType !== 'source').map((node) => node.id));
+  const excluded = evaluateUnion(exclude, context, '--exclude');
+  for (const id of excluded) selected.delete(id);
+
+  for (const node of context.enabled) {
+    if (node.resourceType !== 'test' || selected.has(node.id) || excluded.has(node.id)) continue;
+    if (testParents(node).some((parent) => selected.has(parent))) selected.add(node.id);
+  }
+
+  const ids: NodeId[] = [];
+  const sources: NodeId[] = [];
+  for (const id of dag.topologicalOrder(selected)) {
+    const node = dag.node(id);
+    if (!node || node.config.enabled === false) continue;
+    (node.resourceType === 'source' ? sources : ids).push(id);
+  }
+  return { ids, sources, warnings: context.warnings };
+}
+
+interface EvalContext {
+  dag: Dag;
+  state: StateCheck | undefined;
+  enabled: AnyNode[];
+  disabled: AnyNode[];
+  warnings: Diagnostic[];
+}
+
+function evaluateUnion(union: SelectorUnion, context: EvalContext, flag: string): Set<NodeId> {
+  const result = new Set<NodeId>();
+  for (const item of union.items) {
+    const sets = item.terms.map((term) => evaluateTerm(term, context, flag));
+    const [first, ...rest] = sets;
+    const matched = [...first!].filter((id) => rest.every((set) => set.has(id)));
+    if (matched.length === 0 && sets.length > 1 && sets.every((set) => set.size > 0)) {
+      context.warnings.push(noMatch(flag, item.raw, 'the terms match nodes, but no node matches all of them'));
+    }
+    for (const id of matched) result.add(id);
+  }
+  return result;
+}
+
+function evaluateTerm(term: SelectorTerm, context: EvalContext, flag: string): Set<NodeId> {
+  const matches = termMatcher(term, context);
+  const base = context.enabled.filter(matches).map((node) => node.id);
+  if (base.length === 0) {
+    const disabledOnly = context.disabled.some(matches);
+    context.warnings.push(noMatch(flag, term.raw, disabledOnly ? 'only disabled nodes match it' : undefined));
+    return new Set();
+  }
+  const { dag } = context;
+  const result = new Set(base);
+  const add = (ids: Iterable<NodeId>): void => {
+    for (const id of ids) result.add(id);
+  };
+  if (term.childrensParents) {
+    add(dag.walk(base, 'down'));
+    add(dag.walk([...result], 'up'));
+  } else {
+    if (term.parents) add(dag.walk(base, 'up', term.parentsDepth));
+    if (term.children) add(dag.walk(base, 'down', term.childrenDepth));
+  }
+  return result;
+}
+
+function noMatch(flag: string, raw: string, hint: string | undefined): Diagnostic {
+  const warning: Diagnostic = { code: 'STR304', severity: 'warn', message: `${flag} term '${raw}' matched no enabled node` };
+  if (hint) warning.hint = hint;
+  return warning;
+}
+
+function requireNoState(...unions: SelectorUnion[]): void {
+  for (const union of unions) {
+    for (const item of union.items) {
+      const term = item.terms.find((t) => t.method === 'state');
+      if (term) {
+        throw new StrataError({
+          code: 'STR303',
+          message: `selector '${term.raw}' needs the state of a previous run to compare with`,
+          hint: 'pass --state <dir> holding the manifest.json of that run',
+        });
+      }
+    }
+  }
+}
+
+function testParents(node: ManifestNode | SourceTable): NodeId[] {
+  if (node.resourceType !== 'test') return [];
+  const attached = node.test?.attachedNode;
+  return attached ? [...node.dependsOn.nodes, attached] : node.dependsOn.nodes;
+}
+
+/** The predicate of one term's method and value, before graph operators. */
+function termMatcher(term: SelectorTerm, context: EvalContext): (node: AnyNode) => boolean {
+  const value = term.value;
+  const like = globMatcher(value);
+  switch (term.method) {
+    case 'default':
+      return (node) => like(node.name) || matchesFqn(node.fqn, value) || folderParts(node).some(like);
+    case 'path':
+      return pathMatcher(value);
+    case 'tag':
+      return (node) => tagsOf(node).some(like);
+    case 'config':
+      return (node) => configValues(node.config, term.methodArgs).some(like);
+    case 'resource_type':
+      return (node) => node.resourceType === value;
+    case 'source':
+      return sourceMatcher(value);
+    case 'test_type':
+      return (node) =>
+        node.resourceType === 'test' &&
+        (value === 'generic' ? node.test?.name !== undefined : value === 'singular' ? node.test?.name === undefined : false);
+    case 'fqn':
+      return (node) => matchesFqn(node.fqn, value);
+    case 'package':
+      return (node) => like(node.packageName);
+    case 'test_name':
+      return (node) => node.resourceType === 'test' && like(node.test?.name ?? node.name);
+    case 'state':
+      return (node) => context.state!(node, value);
+  }
+}
+
+/**
+ * A matcher for a value that may hold `*` (any run of characters) and `?` (one character).
+ *
+ * @example globMatcher('stg_*')('stg_customer') // true
+ */
+export function globMatcher(pattern: string): (text: string) => boolean {
+  if (!/[*?]/.test(pattern)) return (text) => text === pattern;
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = new RegExp(`^${source}$`, 's');
+  return (text) => regex.test(text);
+}
+
+/**
+ * dbt's fqn rule: a one-part selector matches the fqn's last part (the node name); otherwise the
+ * selector's dotted parts must be a prefix of the fqn's parts, and a `*` part ends the comparison.
+ *
+ * @example matchesFqn(['pagila', 'gold', 'gold_customer_metrics'], 'pagila.gold') // true
+ */
+function matchesFqn(fqn: readonly string[], selector: string): boolean {
+  if (fqn.length === 0) return false;
+  const parts = selector.split('.');
+  if (parts.length === 1) return globMatcher(selector)(fqn[fqn.length - 1]!);
+  const flat = fqn.flatMap((part) => part.split('.'));
+  if (flat.length < parts.length) return false;
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === '*') return true;
+    if (!globMatcher(parts[i]!)(flat[i]!)) return false;
+  }
+  return true;
+}
+
+/** The folders a bare name can refer to: the path's directories and the fqn's parts above the name. */
+function folderParts(node: AnyNode): string[] {
+  const directories = node.path.split('/').slice(0, -1);
+  return [...directories, ...node.fqn.slice(0, -1)];
+}
+
+/** `path:models/gold` (a folder, recursively), `path:models/gold/x.sql`, `path:models/gold/x`, globs. */
+function pathMatcher(value: string): (node: AnyNode) => boolean {
+  const wanted = value.replace(/^\.\//, '').replace(/\/+$/, '');
+  const like = globMatcher(wanted);
+  return (node) => {
+    const path = node.path;
+    if (like(path) || like(path.replace(/\.[^./]+$/, ''))) return true;
+    const directories = path.split('/');
+    for (let end = directories.length - 1; end > 0; end--) {
+      if (like(directories.slice(0, end).join('/'))) return true;
+    }
+    return false;
+  };
+}
+
+/** `source:pagila`, `source:pagila.customer`, `source:<package>.pagila.customer`. */
+function sourceMatcher(value: string): (node: AnyNode) => boolean {
+  const parts = value.split('.').map(globMatcher);
+  return (node) => {
+    if (node.resourceType !== 'source') return false;
+    const names = [node.packageName, node.sourceName, node.name].slice(-Math.max(parts.length, 2));
+    if (parts.length === 1) return parts[0]!(node.sourceName);
+    return parts.length <= 3 && parts.every((like, i) => like(names[i]!));
+  };
+}
+
+function tagsOf(node: AnyNode): string[] {
+  return node.resourceType === 'source' ? [...node.tags, ...node.config.tags] : node.config.tags;
+}
+
+/** `config.materialized` → `['table']`; an array value gives its elements; nested keys follow objects. */
+function configValues(config: object, keys: readonly string[]): string[] {
+  let value: unknown = config;
+  for (const key of keys) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return [];
+    value = (value as Record<string, unknown>)[key];
+  }
+  const values = Array.isArray(value) ? value : [value];
+  return values.filter((item) => item !== undefined && item !== null && typeof item !== 'object').map(String);
+}
