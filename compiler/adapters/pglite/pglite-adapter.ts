@@ -1,0 +1,129 @@
+/**
+ * The embedded engine: PGlite (PostgreSQL in WebAssembly) persisted in a data directory.
+ *
+ * One PGlite instance is one session, so `maxConcurrency` is 1 and `withConnection` gives callers the
+ * session in turn (see SessionQueue). The data directory is locked (see data-dir-lock.ts) before PGlite
+ * touches it, and released when the adapter closes or the process ends.
+ */
+import fs from 'node:fs';
+import { PGlite, type Results } from '@electric-sql/pglite';
+import type { Adapter, Connection, QueryResult, Relation } from '../adapter.js';
+import type { PgliteTarget } from '../../project/target.js';
+import { StrataError } from '../../diagnostics/strata-error.js';
+import { quoteIdent, quoteRelation } from '../quote.js';
+import { INT8_OID, parseInt8 } from '../parse-int8.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import { SessionQueue } from './session-queue.js';
+
+export interface OpenPgliteOptions {
+  /** One-line notices for the user, e.g. a stale lock that was taken over. */
+  onNotice?: (message: string) => void;
+}
+
+/** The slice of PGlite this adapter uses. */
+type PgliteSession = Pick<PGlite, 'query' | 'exec' | 'close'>;
+
+/**
+ * Locks `target.path`, then opens (or creates) the PGlite database in it.
+ * Throws STR510 when another process owns the directory.
+ *
+ * @example
+ *   const adapter = await openPglite({ type: 'pglite', name: 'dev', schema: 'pagila', threads: 1,
+ *     path: '/home/me/pagila/.strata/dev' });
+ *   await adapter.query('select 1 as one');
+ *   await adapter.close();
+ */
+export async function openPglite(target: PgliteTarget, options: OpenPgliteOptions = {}): Promise<Adapter> {
+  const lock = acquireDataDirLock(target.path, { onNotice: options.onNotice });
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(target.path, { parsers: { [INT8_OID]: parseInt8 } });
+  } catch (error) {
+    lock.release();
+    throw new StrataError({
+      code: 'STR512',
+      message: `cannot open the PGlite data directory ${target.path}: ${(error as Error).message}`,
+      hint: 'if the directory was copied or written by another program, move it away and run again to start a new one',
+    });
+  }
+  return new PgliteAdapter(target.path, pglite, () => lock.release());
+}
+
+class PgliteAdapter implements Adapter {
+  readonly type = 'pglite' as const;
+  readonly maxConcurrency = 1;
+  readonly #queue = new SessionQueue();
+  readonly #connection: Connection;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly pglite: PgliteSession,
+    private readonly releaseLock: () => void,
+  ) {
+    this.#connection = pgliteConnection(pglite);
+  }
+
+  withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new Error('the PGlite adapter is closed'));
+    return this.#queue.run(async () => {
+      try {
+        return await fn(this.#connection);
+      } catch (error) {
+        // A caller that failed inside a transaction must not leave it open for the next caller.
+        await this.pglite.query('ROLLBACK', [], { onNotice: () => {} }).catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+    return this.withConnection((connection) => connection.query<Row>(sql, params));
+  }
+
+  /**
+   * PGlite runs a statement to its end on the JavaScript thread: there is nothing that could interrupt
+   * it, so this only resolves. Queued callers still run; the scheduler stops handing out new work.
+   */
+  async cancelRunning(): Promise<void> {}
+
+  async info() {
+    const result = await this.query<{ server_version: string }>('SHOW server_version');
+    return { type: 'pglite' as const, location: this.dataDir, serverVersion: result.rows[0]?.server_version };
+  }
+
+  close(): Promise<void> {
+    // Callers already queued finish first; then PGlite flushes and closes, then the lock goes.
+    this.#closing ??= this.#queue
+      .run(() => this.pglite.close())
+      .finally(() => this.releaseLock());
+    return this.#closing;
+  }
+}
+
+function pgliteConnection(pglite: PgliteSession): Connection {
+  return {
+    async query<Row>(sql: string, params: unknown[] = []): Promise<QueryResult<Row>> {
+      return toQueryResult<Row>(await pglite.query<Row>(sql, params));
+    },
+    async exec(sql: string): Promise<void> {
+      await pglite.exec(sql);
+    },
+    async copyFromCsvFile(relation: Relation, columns: string[], csvPath: string): Promise<number> {
+      const columnList = columns.map(quoteIdent).join(', ');
+      const sql = `COPY ${quoteRelation(relation)} (${columnList}) FROM '/dev/blob' WITH (FORMAT csv, HEADER true)`;
+      const blob = await fs.openAsBlob(csvPath);
+      const result = await pglite.query(sql, [], { blob });
+      return result.rowCount ?? result.affectedRows ?? 0;
+    },
+  };
+}
+
+function toQueryResult<Row>(result: Results<Row>): QueryResult<Row> {
+  return {
+    rows: result.rows,
+    fields: result.fields.map((field) => ({ name: field.name, dataTypeID: field.dataTypeID })),
+    // `rowCount` is the statement's command tag count (CREATE TABLE AS included); DDL has none.
+    rowCount: result.rowCount ?? (result.fields.length > 0 ? result.rows.length : null),
+  };
+}
