@@ -1,0 +1,167 @@
+/**
+ * The Postgres engine: a `pg` pool of `threads` connections.
+ *
+ * - `query` always uses the extended protocol (one statement, `$1` parameters), like PGlite's `query`,
+ *   so SQL that works on one engine works on the other.
+ * - `exec` uses the simple protocol, which accepts several statements.
+ * - Type parsing is pg's default, except int8 (see parse-int8.ts); numeric stays a string.
+ */
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Adapter, AdapterInfo, Connection, QueryResult, Relation } from '../adapter.js';
+import type { PostgresTarget } from '../../project/target.js';
+import { quoteIdent, quoteRelation } from '../quote.js';
+import { INT8_OID, parseInt8 } from '../parse-int8.js';
+import { connectionFailedError, describeTargetUrl } from './connection-errors.js';
+
+export interface OpenPostgresOptions {
+  /** Receives NOTICE messages raised by the server (e.g. `RAISE NOTICE` in a hook). */
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * Opens a pool on the target and checks once that the server answers (a wrong URL fails here, with
+ * STR520, not in the middle of a run).
+ *
+ * @example
+ *   const adapter = await openPostgres({ type: 'postgres', name: 'ci', schema: 'pagila', threads: 4,
+ *     url: 'postgres://strata@127.0.0.1:5432/pagila' });
+ */
+export async function openPostgres(target: PostgresTarget, options: OpenPostgresOptions = {}): Promise<Adapter> {
+  const config = poolConfig(target);
+  const location = describeTargetUrl(target);
+  const pool = new pg.Pool({ ...config, max: Math.max(1, target.threads) });
+  // An idle client whose server went away emits 'error' on the pool; without a listener it would crash
+  // the process. The next checkout gets a fresh client.
+  pool.on('error', () => {});
+  if (options.onNotice) {
+    const onNotice = options.onNotice;
+    pool.on('connect', (client) => client.on('notice', (notice) => onNotice(notice.message ?? String(notice))));
+  }
+  const adapter = new PostgresAdapter(pool, config, location, Math.max(1, target.threads));
+  try {
+    await adapter.info();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  return adapter;
+}
+
+function poolConfig(target: PostgresTarget): pg.PoolConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8_OID, parseInt8);
+  const connection: pg.PoolConfig = target.url
+    ? { connectionString: target.url }
+    : { host: target.host, port: target.port, user: target.user, password: target.password, database: target.database };
+  return { ...connection, application_name: 'strata', connectionTimeoutMillis: 15_000, types };
+}
+
+class PostgresAdapter implements Adapter {
+  readonly type = 'postgres' as const;
+  /** Clients checked out now, for cancelRunning. */
+  readonly #inUse = new Set<pg.PoolClient>();
+  #serverVersion: string | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly config: pg.PoolConfig,
+    private readonly location: string,
+    readonly maxConcurrency: number,
+  ) {}
+
+  async withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw connectionFailedError(error, this.location);
+    }
+    // A checked-out client whose connection dies emits 'error'; unhandled, that would crash the process.
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', onError);
+    this.#inUse.add(client);
+    try {
+      return await fn(postgresConnection(client));
+    } catch (error) {
+      // Leave no transaction open for the next user of this client; if even ROLLBACK fails, the
+      // connection is unusable and is destroyed instead of going back to the pool.
+      if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      this.#inUse.delete(client);
+      client.off('error', onError);
+      client.release(broken ?? false);
+    }
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+    return this.withConnection((connection) => connection.query<Row>(sql, params));
+  }
+
+  /**
+   * Sends `pg_cancel_backend` for every client checked out now, through a separate short-lived
+   * connection (the pool may be full). The cancelled statements fail with SQLSTATE 57014; the clients
+   * stay usable and go back to the pool.
+   */
+  async cancelRunning(): Promise<void> {
+    const pids = [...this.#inUse].map((client) => (client as unknown as { processID: number | null }).processID);
+    const running = pids.filter((pid): pid is number => typeof pid === 'number');
+    if (running.length === 0) return;
+    const canceller = new pg.Client({ ...this.config, application_name: 'strata-cancel' });
+    canceller.on('error', () => {});
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [running]);
+    } catch (error) {
+      throw connectionFailedError(error, this.location);
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  }
+
+  async info(): Promise<AdapterInfo> {
+    if (this.#serverVersion === undefined) {
+      const result = await this.query<{ server_version: string }>('SHOW server_version');
+      this.#serverVersion = result.rows[0]?.server_version;
+    }
+    return { type: 'postgres', location: this.location, serverVersion: this.#serverVersion };
+  }
+
+  #closed: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    this.#closed ??= this.pool.end();
+    return this.#closed;
+  }
+}
+
+function postgresConnection(client: pg.PoolClient): Connection {
+  return {
+    async query<Row>(sql: string, params: unknown[] = []): Promise<QueryResult<Row>> {
+      // queryMode 'extended' even without parameters: one statement per call, as on PGlite.
+      const config = { text: sql, values: params, queryMode: 'extended' } as pg.QueryConfig;
+      const result = await client.query(config);
+      return {
+        rows: result.rows as Row[],
+        fields: result.fields.map((field) => ({ name: field.name, dataTypeID: field.dataTypeID })),
+        rowCount: result.rowCount,
+      };
+    },
+    async exec(sql: string): Promise<void> {
+      await client.query(sql);
+    },
+    async copyFromCsvFile(relation: Relation, columns: string[], csvPath: string): Promise<number> {
+      const columnList = columns.map(quoteIdent).join(', ');
+      const sql = `COPY ${quoteRelation(relation)} (${columnList}) FROM STDIN WITH (FORMAT csv, HEADER true)`;
+      const sink = client.query(copyFrom(sql));
+      await pipeline(fs.createReadStream(csvPath), sink);
+      return sink.rowCount ?? 0;
+    },
+  };
+}
