@@ -14,7 +14,10 @@ import { parseSelector, type SelectorTerm, type SelectorUnion } from './selector
 export type StateCheck = (node: AnyNode, criterion: string) => boolean;
 
 export interface SelectOptions {
-  /** `--select` values; absent or empty: every enabled model, seed and test. */
+  /**
+   * `--select` values; absent or empty: every enabled model, seed and test (and, in `sources`, every
+   * enabled source).
+   */
   select?: readonly string[];
   /** `--exclude` values, same grammar; removed from the selection. */
   exclude?: readonly string[];
@@ -37,7 +40,8 @@ export interface Selection {
  *    operators (`+x`, `x+2`, `@x`); commas intersect, spaces and repeated values unite;
  * 2. the `--exclude` terms, evaluated the same way, are removed;
  * 3. tests are added "eagerly": a test joins when any node it depends on is selected, unless an
- *    `--exclude` term matched the test itself;
+ *    `--exclude` term matched the test itself (so `--exclude dim_customers` drops the tests of
+ *    dim_customers alone, and keeps a relationships test that also checks a selected model);
  * 4. disabled nodes are dropped; sources are returned apart, since nothing runs for them.
  *
  * @example
@@ -68,10 +72,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
   }
   if (!options.state) requireNoState(select, exclude);
 
-  const selected =
-    select.items.length > 0
-      ? evaluateUnion(select, context, '--select')
-      : new Set(context.enabled.filter((node) => node.resourceType !== 'source').map((node) => node.id));
+  const selected = select.items.length > 0 ? evaluateUnion(select, context, '--select') : selectEverything(context);
   const excluded = evaluateUnion(exclude, context, '--exclude');
   for (const id of excluded) selected.delete(id);
 
@@ -88,6 +89,19 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
     (node.resourceType === 'source' ? sources : ids).push(id);
   }
   return { ids, sources, warnings: context.warnings };
+}
+
+/**
+ * The selection without `--select`: every enabled model, seed and source, and the tests that depend on
+ * nothing. The other tests join through step 3, so excluding a model also drops the tests that only
+ * check it, as an explicit `--select` of everything else would.
+ */
+function selectEverything(context: EvalContext): Set<NodeId> {
+  const everything = new Set<NodeId>();
+  for (const node of context.enabled) {
+    if (node.resourceType !== 'test' || testParents(node).length === 0) everything.add(node.id);
+  }
+  return everything;
 }
 
 interface EvalContext {
@@ -167,8 +181,11 @@ function termMatcher(term: SelectorTerm, context: EvalContext): (node: AnyNode) 
   const value = term.value;
   const like = globMatcher(value);
   switch (term.method) {
-    case 'default':
-      return (node) => like(node.name) || matchesFqn(node.fqn, value) || folderParts(node).some(like);
+    case 'default': {
+      const fqn = fqnMatcher(value);
+      const folder = folderMatcher(value);
+      return (node) => like(node.name) || fqn(node.fqn) || folder(node);
+    }
     case 'path':
       return pathMatcher(value);
     case 'tag':
@@ -183,8 +200,10 @@ function termMatcher(term: SelectorTerm, context: EvalContext): (node: AnyNode) 
       return (node) =>
         node.resourceType === 'test' &&
         (value === 'generic' ? node.test?.name !== undefined : value === 'singular' ? node.test?.name === undefined : false);
-    case 'fqn':
-      return (node) => matchesFqn(node.fqn, value);
+    case 'fqn': {
+      const fqn = fqnMatcher(value);
+      return (node) => fqn(node.fqn);
+    }
     case 'package':
       return (node) => like(node.packageName);
     case 'test_name':
@@ -210,25 +229,39 @@ export function globMatcher(pattern: string): (text: string) => boolean {
  * dbt's fqn rule: a one-part selector matches the fqn's last part (the node name); otherwise the
  * selector's dotted parts must be a prefix of the fqn's parts, and a `*` part ends the comparison.
  *
- * @example matchesFqn(['pagila', 'gold', 'gold_customer_metrics'], 'pagila.gold') // true
+ * @example fqnMatcher('pagila.gold')(['pagila', 'gold', 'gold_customer_metrics']) // true
  */
-function matchesFqn(fqn: readonly string[], selector: string): boolean {
-  if (fqn.length === 0) return false;
+function fqnMatcher(selector: string): (fqn: readonly string[]) => boolean {
   const parts = selector.split('.');
-  if (parts.length === 1) return globMatcher(selector)(fqn[fqn.length - 1]!);
-  const flat = fqn.flatMap((part) => part.split('.'));
-  if (flat.length < parts.length) return false;
-  for (let i = 0; i < parts.length; i++) {
-    if (parts[i] === '*') return true;
-    if (!globMatcher(parts[i]!)(flat[i]!)) return false;
+  if (parts.length === 1) {
+    const like = globMatcher(selector);
+    return (fqn) => fqn.length > 0 && like(fqn[fqn.length - 1]!);
   }
-  return true;
+  const likes = parts.map((part) => (part === '*' ? undefined : globMatcher(part)));
+  return (fqn) => {
+    const flat = fqn.some((part) => part.includes('.')) ? fqn.flatMap((part) => part.split('.')) : fqn;
+    if (flat.length < parts.length) return false;
+    for (let i = 0; i < likes.length; i++) {
+      const like = likes[i];
+      if (like === undefined) return true;
+      if (!like(flat[i]!)) return false;
+    }
+    return true;
+  };
 }
 
-/** The folders a bare name can refer to: the path's directories and the fqn's parts above the name. */
-function folderParts(node: AnyNode): string[] {
-  const directories = node.path.split('/').slice(0, -1);
-  return [...directories, ...node.fqn.slice(0, -1)];
+/** A bare folder name: one of the path's directories, or of the fqn's parts above the name. */
+function folderMatcher(value: string): (node: AnyNode) => boolean {
+  const like = globMatcher(value);
+  const inFqn = (fqn: readonly string[]): boolean => {
+    for (let i = 0; i < fqn.length - 1; i++) if (like(fqn[i]!)) return true;
+    return false;
+  };
+  if (/[*?]/.test(value)) {
+    return (node) => node.path.split('/').slice(0, -1).some(like) || inFqn(node.fqn);
+  }
+  const inner = `/${value}/`;
+  return (node) => node.path.startsWith(`${value}/`) || node.path.includes(inner) || inFqn(node.fqn);
 }
 
 /** `path:models/gold` (a folder, recursively), `path:models/gold/x.sql`, `path:models/gold/x`, globs. */
