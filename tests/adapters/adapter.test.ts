@@ -1,0 +1,239 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Adapter } from '../../compiler/adapters/adapter.js';
+import { quoteIdent, quoteLiteral, quoteRelation } from '../../compiler/adapters/quote.js';
+import { describeEachEngine, uniqueSchema } from '../support/engines.js';
+
+const csvDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-csv-'));
+afterAll(() => fs.rmSync(csvDir, { recursive: true, force: true }));
+
+function writeCsv(name: string, text: string): string {
+  const file = path.join(csvDir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** Runs `sql` and returns when it started and ended (ms since epoch). */
+async function timed(adapter: Adapter, sql: string): Promise<{ start: number; end: number }> {
+  return adapter.withConnection(async (connection) => {
+    const start = Date.now();
+    await connection.query(sql);
+    return { start, end: Date.now() };
+  });
+}
+
+describeEachEngine('adapter', (engine) => {
+  let adapter: Adapter;
+  let schema: string;
+
+  beforeAll(async () => {
+    adapter = await engine.sharedAdapter();
+    schema = uniqueSchema('adapter');
+    await adapter.withConnection((c) => c.exec(`CREATE SCHEMA ${quoteIdent(schema)}`));
+  });
+
+  it('runs a query with parameters', async () => {
+    const result = await adapter.query<{ n: number; s: string; missing: null }>(
+      'SELECT $1::int + 1 AS n, $2::text AS s, $3::text AS missing',
+      [41, "it's", null],
+    );
+    expect(result.rows).toEqual([{ n: 42, s: "it's", missing: null }]);
+    expect(result.fields.map((f) => [f.name, f.dataTypeID])).toEqual([['n', 23], ['s', 25], ['missing', 25]]);
+    expect(result.rowCount).toBe(1);
+  });
+
+  it('parses int8 to a number when exact, keeps numeric and large int8 as strings', async () => {
+    const result = await adapter.query(
+      `SELECT 42::int8 AS small, 9007199254740993::int8 AS large, count(*) AS counted, 1.50::numeric AS price, 1.5::float8 AS ratio`,
+    );
+    expect(result.rows[0]).toEqual({ small: 42, large: '9007199254740993', counted: 1, price: '1.50', ratio: 1.5 });
+  });
+
+  it('reports affected rows for DML, CREATE TABLE AS and SELECT, none for DDL', async () => {
+    const t = quoteRelation({ schema, identifier: 'counts' });
+    await adapter.withConnection(async (c) => {
+      expect((await c.query(`CREATE TABLE ${t} (a int)`)).rowCount).toBeNull();
+      expect((await c.query(`INSERT INTO ${t} SELECT generate_series(1, 5)`)).rowCount).toBe(5);
+      expect((await c.query(`UPDATE ${t} SET a = a + 1 WHERE a <= 2`)).rowCount).toBe(2);
+      expect((await c.query(`CREATE TABLE ${quoteRelation({ schema, identifier: 'counts_copy' })} AS SELECT * FROM ${t}`)).rowCount).toBe(5);
+      expect((await c.query(`SELECT * FROM ${t} WHERE a > 3`)).rowCount).toBe(2);
+      expect((await c.query(`DELETE FROM ${t}`)).rowCount).toBe(5);
+    });
+  });
+
+  it('exec runs several statements; query refuses more than one', async () => {
+    const t = quoteRelation({ schema, identifier: 'multi' });
+    await adapter.withConnection((c) =>
+      c.exec(`CREATE TABLE ${t} (id int, name text); INSERT INTO ${t} VALUES (1, 'a'); INSERT INTO ${t} VALUES (2, ${quoteLiteral("b'c")});`),
+    );
+    expect((await adapter.query(`SELECT name FROM ${t} ORDER BY id`)).rows).toEqual([{ name: 'a' }, { name: "b'c" }]);
+    await expect(adapter.query('SELECT 1; SELECT 2')).rejects.toThrow(/multiple commands/);
+  });
+
+  it('keeps identifiers exactly as written', async () => {
+    const odd = { schema, identifier: 'Odd "Name" select' };
+    await adapter.withConnection(async (c) => {
+      await c.exec(`CREATE TABLE ${quoteRelation(odd)} (${quoteIdent('Mixed Case')} int)`);
+      await c.query(`INSERT INTO ${quoteRelation(odd)} VALUES ($1)`, [7]);
+    });
+    expect((await adapter.query(`SELECT * FROM ${quoteRelation(odd)}`)).rows).toEqual([{ 'Mixed Case': 7 }]);
+  });
+
+  describe('transactions on withConnection', () => {
+    let t: string;
+    beforeAll(async () => {
+      t = quoteRelation({ schema, identifier: 'tx' });
+      await adapter.withConnection((c) => c.exec(`CREATE TABLE ${t} (id int)`));
+    });
+
+    it('commits', async () => {
+      await adapter.withConnection(async (c) => {
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO ${t} VALUES (1)`);
+        await c.query('COMMIT');
+      });
+      expect((await adapter.query(`SELECT id FROM ${t}`)).rows).toEqual([{ id: 1 }]);
+    });
+
+    it('rolls back', async () => {
+      await adapter.withConnection(async (c) => {
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO ${t} VALUES (2)`);
+        await c.query('ROLLBACK');
+      });
+      expect((await adapter.query(`SELECT id FROM ${t} ORDER BY id`)).rows).toEqual([{ id: 1 }]);
+    });
+
+    it('rolls back what a failing caller left open', async () => {
+      await expect(
+        adapter.withConnection(async (c) => {
+          await c.query('BEGIN');
+          await c.query(`INSERT INTO ${t} VALUES (3)`);
+          throw new Error('caller failed');
+        }),
+      ).rejects.toThrow('caller failed');
+      expect((await adapter.query(`SELECT id FROM ${t} ORDER BY id`)).rows).toEqual([{ id: 1 }]);
+      // And no transaction is left open: the next caller's BEGIN does not warn/err and commits.
+      await adapter.withConnection(async (c) => {
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO ${t} VALUES (4)`);
+        await c.query('COMMIT');
+      });
+      expect((await adapter.query(`SELECT id FROM ${t} ORDER BY id`)).rows).toEqual([{ id: 1 }, { id: 4 }]);
+    });
+
+    it('never interleaves another caller inside a transaction', async () => {
+      const seen: string[] = [];
+      await Promise.all([
+        adapter.withConnection(async (c) => {
+          await c.query('BEGIN');
+          await c.query(`INSERT INTO ${t} VALUES (10)`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await c.query('ROLLBACK');
+        }),
+        adapter.withConnection(async (c) => {
+          const rows = (await c.query<{ id: number }>(`SELECT id FROM ${t} WHERE id = 10`)).rows;
+          seen.push(rows.length === 0 ? 'invisible' : 'visible');
+        }),
+      ]);
+      expect(seen).toEqual(['invisible']);
+    });
+  });
+
+  it('copies a CSV file with a header, quoted fields and NULLs', async () => {
+    const relation = { schema, identifier: 'seed_people' };
+    await adapter.withConnection((c) =>
+      c.exec(`CREATE TABLE ${quoteRelation(relation)} (id int, name text, note text, amount numeric)`),
+    );
+    const csv = writeCsv(
+      'people.csv',
+      [
+        'id,name,note,amount',
+        '1,"Smith, Anna","said ""hi""",1.50',
+        '2,Bob,,2',
+        '3,"Ünïcode",""," 3"',
+        '4,"multi',
+        'line",plain,',
+      ].join('\n') + '\n',
+    );
+    const copied = await adapter.withConnection((c) => c.copyFromCsvFile(relation, ['id', 'name', 'note', 'amount'], csv));
+    expect(copied).toBe(4);
+    const rows = (await adapter.query(`SELECT * FROM ${quoteRelation(relation)} ORDER BY id`)).rows;
+    expect(rows).toEqual([
+      { id: 1, name: 'Smith, Anna', note: 'said "hi"', amount: '1.50' },
+      { id: 2, name: 'Bob', note: null, amount: '2' },
+      { id: 3, name: 'Ünïcode', note: '', amount: '3' },
+      { id: 4, name: 'multi\nline', note: 'plain', amount: null },
+    ]);
+  });
+
+  it('copies into a subset of columns in the CSV order', async () => {
+    const relation = { schema, identifier: 'seed_subset' };
+    await adapter.withConnection((c) =>
+      c.exec(`CREATE TABLE ${quoteRelation(relation)} (id int, label text, extra text DEFAULT 'd')`),
+    );
+    const csv = writeCsv('subset.csv', 'label,id\nx,1\ny,2\n');
+    expect(await adapter.withConnection((c) => c.copyFromCsvFile(relation, ['label', 'id'], csv))).toBe(2);
+    expect((await adapter.query(`SELECT * FROM ${quoteRelation(relation)} ORDER BY id`)).rows).toEqual([
+      { id: 1, label: 'x', extra: 'd' },
+      { id: 2, label: 'y', extra: 'd' },
+    ]);
+  });
+
+  it('reports a bad CSV row as an SQL error and stays usable', async () => {
+    const relation = { schema, identifier: 'seed_bad' };
+    await adapter.withConnection((c) => c.exec(`CREATE TABLE ${quoteRelation(relation)} (id int)`));
+    const csv = writeCsv('bad.csv', 'id\n1\nnot-a-number\n');
+    await expect(adapter.withConnection((c) => c.copyFromCsvFile(relation, ['id'], csv))).rejects.toThrow(/invalid input syntax/);
+    expect((await adapter.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
+  it('describes itself', async () => {
+    const info = await adapter.info();
+    expect(info.type).toBe(engine.name);
+    expect(info.serverVersion).toMatch(/^\d+/);
+    if (engine.name === 'pglite') expect(path.isAbsolute(info.location)).toBe(true);
+    else expect(info.location).toMatch(/^postgres(ql)?:\/\//);
+  });
+
+  if (engine.name === 'postgres') {
+    it('runs callers on separate connections at the same time', async () => {
+      expect(adapter.maxConcurrency).toBeGreaterThan(1);
+      const [a, b] = await Promise.all([timed(adapter, 'SELECT pg_sleep(0.3)'), timed(adapter, 'SELECT pg_sleep(0.3)')]);
+      // The two sleeps overlap in time.
+      expect(Math.max(a.start, b.start)).toBeLessThan(Math.min(a.end, b.end));
+    });
+
+    it('cancels a running statement and stays usable', async () => {
+      const started = Date.now();
+      const sleeping = adapter.query('SELECT pg_sleep(10)');
+      sleeping.catch(() => {});
+      // Wait until the statement is really running on the server.
+      for (let i = 0; i < 100; i++) {
+        const running = await adapter.query(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND state = 'active'`,
+        );
+        if (running.rows[0]?.n === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await adapter.cancelRunning();
+      await expect(sleeping).rejects.toMatchObject({ code: '57014' });
+      expect(Date.now() - started).toBeLessThan(5000);
+      const results = await Promise.all([1, 2, 3, 4, 5].map((n) => adapter.query<{ n: number }>('SELECT $1::int AS n', [n])));
+      expect(results.map((r) => r.rows[0]?.n)).toEqual([1, 2, 3, 4, 5]);
+    });
+  } else {
+    it('runs callers one after the other', async () => {
+      expect(adapter.maxConcurrency).toBe(1);
+      const [a, b] = await Promise.all([timed(adapter, 'SELECT pg_sleep(0.3)'), timed(adapter, 'SELECT pg_sleep(0.3)')]);
+      const [first, second] = a.start <= b.start ? [a, b] : [b, a];
+      expect(second.start).toBeGreaterThanOrEqual(first.end);
+    });
+
+    it('cancelRunning resolves (PGlite cannot interrupt a statement)', async () => {
+      await expect(adapter.cancelRunning()).resolves.toBeUndefined();
+    });
+  }
+});
