@@ -70,6 +70,8 @@ export interface TestMetadata {
   columnName?: string;
   /** The model/seed/source the test is attached to. */
   attachedNode?: NodeId;
+  /** Where a generic test was applied (its YAML entry). */
+  position?: SourcePosition;
 }
 
 export interface ManifestNode {

@@ -1,0 +1,65 @@
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+
+/** A parsed YAML file that can still tell where each value came from. */
+export interface YamlFile {
+  path: string;
+  value: unknown;
+  /** Line and column (1-based) of the value at `keyPath`, or of its nearest existing parent. */
+  locate(keyPath: ReadonlyArray<PropertyKey>): { line: number; column: number };
+}
+
+/**
+ * Parses YAML keeping positions; a syntax error throws a StrataError naming file:line:col.
+ *
+ * @example
+ *   const file = parseYamlFile('project.yml', text);
+ *   file.locate(['models', 'pagila', '+materialized']); // { line: 12, column: 20 }
+ */
+export function parseYamlFile(path: string, text: string, code = 'STR101'): YamlFile {
+  const lineCounter = new LineCounter();
+  const document: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new StrataError(
+      document.errors.map((error): Diagnostic => {
+        const pos = lineCounter.linePos(error.pos[0]);
+        return {
+          code,
+          message: `invalid YAML: ${error.message.split('\n')[0]}`,
+          file: path,
+          line: pos.line,
+          column: pos.col,
+          hint: 'fix the YAML syntax at this position',
+        };
+      }),
+    );
+  }
+  return {
+    path,
+    value: document.toJS({ maxAliasCount: 1000 }) ?? {},
+    locate(keyPath) {
+      for (let depth = keyPath.length; depth >= 0; depth--) {
+        const node = document.getIn(keyPath.slice(0, depth) as unknown[], true);
+        if (isNode(node) && node.range) {
+          const pos = lineCounter.linePos(node.range[0]);
+          return { line: pos.line, column: pos.col };
+        }
+      }
+      return { line: 1, column: 1 };
+    },
+  };
+}
+
+/** Validates a YAML file's value with a zod schema; every issue becomes a diagnostic at its position. */
+export function validateYaml<T>(file: YamlFile, schema: z.ZodType<T>, code = 'STR102'): T {
+  const result = schema.safeParse(file.value);
+  if (result.success) return result.data;
+  throw new StrataError(
+    result.error.issues.map((issue): Diagnostic => {
+      const at = file.locate(issue.path);
+      const key = issue.path.length > 0 ? `'${issue.path.join('.')}': ` : '';
+      return { code, message: `${key}${issue.message}`, file: file.path, line: at.line, column: at.column };
+    }),
+  );
+}

@@ -1,0 +1,141 @@
+import { StrataError } from '../diagnostics/strata-error.js';
+import type { ManifestNode, NodeId } from '../manifest/types.js';
+import type { ParsedProject } from './parse-project.js';
+import { CteRelation, TemplateRelation, TOKEN_PATTERN, TOKEN_REMNANT } from './relation.js';
+import type { RenderScope } from './render-scope.js';
+import { splitKeywords } from './render-scope.js';
+
+export interface CompileOptions {
+  /** What `is_incremental()` answers: true when the model's table exists and this is not a full refresh. */
+  isIncremental?: boolean;
+}
+
+const CTE_PREFIX = '__strata__cte__';
+
+/**
+ * The compile pass for one node: real, quoted relation names, and ephemeral models inlined as CTEs.
+ * Nodes whose parse pass was static (or did not look at relations) are finished by replacing tokens;
+ * the others are rendered again with real values.
+ *
+ * @example compileNode(parsed, 'model.pagila.dim_customer' as NodeId)
+ *   // 'select ... from "pagila_bronze"."brz_customer" ...'
+ */
+export function compileNode(parsed: ParsedProject, id: NodeId, options: CompileOptions = {}): string {
+  const { sql, ctes } = compileWithCtes(parsed, id, options, new Set());
+  return injectCtes(sql, ctes);
+}
+
+interface Cte {
+  name: string;
+  sql: string;
+}
+
+function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOptions, visiting: Set<NodeId>): { sql: string; ctes: Cte[] } {
+  const node = parsed.manifest.nodes[id];
+  const template = parsed.templates.get(id);
+  if (!node || !template) {
+    throw new StrataError({ code: 'STR220', message: `nothing to compile for ${id}` });
+  }
+  const ephemeralUsed: ManifestNode[] = [];
+  const relationFor = (target: ManifestNode | undefined, name: string) => {
+    if (!target) throw new Error(`unknown ref '${name}'`);
+    if (target.config.materialized === 'ephemeral') {
+      if (!ephemeralUsed.includes(target)) ephemeralUsed.push(target);
+      return new CteRelation('', `${CTE_PREFIX}${target.name}`);
+    }
+    return new TemplateRelation(target.schema, target.alias);
+  };
+  const refTarget = (name: string) => refIndex(parsed).get(name);
+  const sourceRelation = (sourceName: string, table: string) => {
+    const source = parsed.manifest.sources[`source.${parsed.manifest.projectName}.${sourceName}.${table}`];
+    if (!source) throw new Error(`unknown source '${sourceName}.${table}'`);
+    return new TemplateRelation(source.schema, source.identifier);
+  };
+  const self = new TemplateRelation(node.schema, node.alias);
+
+  let sql: string | undefined;
+  if (!template.dynamic && !(options.isIncremental && node.config.materialized === 'incremental')) {
+    const replaced = template.rendered.replace(TOKEN_PATTERN, (_m, kind: string | undefined, index: string | undefined) => {
+      if (kind === 'ref') {
+        const call = template.refs[Number(index)];
+        return String(relationFor(refTarget(call.name), call.name));
+      }
+      if (kind === 'src') {
+        const call = template.sources[Number(index)];
+        return String(sourceRelation(call.source, call.table));
+      }
+      return String(self);
+    });
+    if (!TOKEN_REMNANT.test(replaced)) sql = replaced;
+    else ephemeralUsed.length = 0;
+  }
+  if (sql === undefined) {
+    const scope: RenderScope = {
+      mode: 'compile',
+      file: node.path,
+      ref(args) {
+        const names = splitKeywords(args).positional.map(String);
+        const name = names[names.length - 1];
+        return relationFor(refTarget(name), name);
+      },
+      source(args) {
+        const [sourceName, table] = splitKeywords(args).positional.map(String);
+        return sourceRelation(sourceName, table);
+      },
+      config: () => undefined,
+      configGet: (key, fallback) => node.config[key] ?? fallback ?? null,
+      thisRelation: () => self,
+      isIncremental: () => options.isIncremental === true,
+      taint: () => undefined,
+      recordMacro: () => undefined,
+      model: { name: node.name, path: node.path, resource_type: node.resourceType, config: node.config, unique_id: node.id },
+    };
+    const errorFile = node.test?.position?.file ?? node.path;
+    const compiled = parsed.renderer.template(templateKey(node), node.rawSql, node.checksum);
+    sql = parsed.renderer.render(compiled, scope, errorFile);
+  }
+
+  const ctes: Cte[] = [];
+  for (const ephemeral of ephemeralUsed) {
+    if (visiting.has(ephemeral.id)) continue;
+    visiting.add(ephemeral.id);
+    const inner = compileWithCtes(parsed, ephemeral.id, options, visiting);
+    for (const cte of inner.ctes) if (!ctes.some((c) => c.name === cte.name)) ctes.push(cte);
+    if (!ctes.some((c) => c.name === `${CTE_PREFIX}${ephemeral.name}`)) {
+      ctes.push({ name: `${CTE_PREFIX}${ephemeral.name}`, sql: inner.sql });
+    }
+  }
+  return { sql, ctes };
+}
+
+/** Generic tests are rendered from generated text keyed `file#name`; files are keyed by path. */
+function templateKey(node: ManifestNode): string {
+  return node.test?.position ? `${node.path}#${node.name}` : node.path;
+}
+
+const refIndexes = new WeakMap<ParsedProject, Map<string, ManifestNode>>();
+
+function refIndex(parsed: ParsedProject): Map<string, ManifestNode> {
+  let index = refIndexes.get(parsed);
+  if (!index) {
+    index = new Map();
+    for (const node of Object.values(parsed.manifest.nodes)) if (node.resourceType !== 'test') index.set(node.name, node);
+    refIndexes.set(parsed, index);
+  }
+  return index;
+}
+
+/**
+ * Puts CTEs in front of a query. A query that starts with its own `with` gets them prepended to its
+ * list (`with a as (...), <its ctes>`), as dbt does.
+ */
+export function injectCtes(sql: string, ctes: Cte[]): string {
+  if (ctes.length === 0) return sql;
+  const definitions = ctes.map((cte) => `${cte.name} as (\n${cte.sql.trim()}\n)`).join(',\n');
+  const leading = /^(\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*)with\s+(recursive\s+)?/i.exec(sql);
+  if (leading) {
+    const recursive = leading[2] ? 'recursive ' : '';
+    return `${leading[1]}with ${recursive}${definitions},\n${sql.slice(leading[0].length)}`;
+  }
+  return `with ${definitions}\n${sql}`;
+}

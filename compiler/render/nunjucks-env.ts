@@ -1,0 +1,134 @@
+/**
+ * The one module that imports nunjucks. It builds a Jinja-compatible environment (dbt projects are
+ * written in Jinja): `{% do %}`, `{% test %}` blocks, `return()` in macros, python-style list and dict
+ * methods, and template errors turned into positioned diagnostics.
+ */
+import nunjucks from 'nunjucks';
+import type { Diagnostic } from '../diagnostics/strata-error.js';
+
+export type CompiledTemplate = { render(context: object): string };
+
+/** Thrown by `return(x)` inside a macro and caught at the macro's boundary, as in dbt. */
+export class MacroReturn {
+  constructor(readonly value: unknown) {}
+}
+
+let jinjaCompatInstalled = false;
+let macroReturnInstalled = false;
+
+/** Wraps every macro nunjucks creates so that `{{ return(x) }}` ends the macro with the value x. */
+function installMacroReturn(): void {
+  if (macroReturnInstalled) return;
+  macroReturnInstalled = true;
+  type MakeMacro = (argNames: unknown, kwargNames: unknown, func: (...args: unknown[]) => unknown) => unknown;
+  const runtime = (nunjucks as unknown as { runtime: { makeMacro: MakeMacro } }).runtime;
+  const makeMacro = runtime.makeMacro;
+  runtime.makeMacro = (argNames: unknown, kwargNames: unknown, func: (...args: unknown[]) => unknown) =>
+    makeMacro(argNames, kwargNames, function (this: unknown, ...args: unknown[]) {
+      try {
+        return func.apply(this, args);
+      } catch (error) {
+        if (error instanceof MacroReturn) return error.value;
+        throw error;
+      }
+    });
+}
+
+class DoExtension {
+  tags = ['do'];
+  parse(parser: any, nodes: any) {
+    const token = parser.nextToken();
+    const args = parser.parseSignature(null, true);
+    parser.advanceAfterBlockEnd(token.value);
+    return new nodes.CallExtension(this, 'run', args);
+  }
+  run(): string {
+    return '';
+  }
+}
+
+export interface StrataEnvironment {
+  addGlobal(name: string, value: unknown): void;
+  getGlobal(name: string): unknown;
+  /** A global whose value is computed at each lookup (nunjucks reads globals from a plain object). */
+  defineGlobalGetter(name: string, get: () => unknown): void;
+  compile(source: string, path: string): CompiledTemplate;
+  /** Renders a macro file once and returns its macros by name. */
+  macrosOf(source: string, path: string): Record<string, (...args: unknown[]) => unknown>;
+}
+
+/** `{% test name(args) %}` is a macro named `test_name` (dbt's generic test blocks). */
+export function preprocessMacroSource(source: string): string {
+  return source
+    .replace(/\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g, '{%$1 macro test_$2(')
+    .replace(/\{%(-?)\s*endtest\s*(-?)%\}/g, '{%$1 endmacro $2%}');
+}
+
+export function createEnvironment(): StrataEnvironment {
+  if (!jinjaCompatInstalled) {
+    nunjucks.installJinjaCompat();
+    jinjaCompatInstalled = true;
+  }
+  installMacroReturn();
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+  env.addExtension('do', new DoExtension());
+  env.addFilter('tojson', (value: unknown) => JSON.stringify(value));
+  env.addFilter('as_bool', (value: unknown) => value === true || value === 'true' || value === 'True');
+  env.addFilter('as_number', (value: unknown) => Number(value));
+  env.addFilter('as_text', (value: unknown) => String(value));
+  const globals = (env as unknown as { globals: Record<string, unknown> }).globals;
+  return {
+    addGlobal: (name, value) => void env.addGlobal(name, value),
+    getGlobal: (name) => globals[name],
+    defineGlobalGetter: (name, get) => {
+      Object.defineProperty(globals, name, { get, enumerable: true, configurable: true });
+    },
+    compile(source, path) {
+      const template = new nunjucks.Template(source, env, path, true);
+      return { render: (context) => template.render(context) };
+    },
+    macrosOf(source, path) {
+      const template = new nunjucks.Template(preprocessMacroSource(source), env, path, true);
+      let exported: Record<string, unknown> = {};
+      (template as unknown as {
+        getExported(ctx: object, cb: (error: Error | null, result: Record<string, unknown>) => void): void;
+      }).getExported({}, (error, result) => {
+        if (error) throw error;
+        exported = result;
+      });
+      const macros: Record<string, (...args: unknown[]) => unknown> = {};
+      for (const [name, value] of Object.entries(exported)) {
+        if (typeof value === 'function') macros[name] = value as (...args: unknown[]) => unknown;
+      }
+      return macros;
+    },
+  };
+}
+
+/**
+ * Turns a nunjucks error into a diagnostic at the right line and column. nunjucks reports positions
+ * in the message (`[Line 3, Column 5]`): 1-based for syntax errors, 0-based for render errors.
+ */
+export function templateErrorToDiagnostic(
+  error: unknown,
+  file: string,
+  phase: 'syntax' | 'render',
+  code = phase === 'syntax' ? 'STR201' : 'STR202',
+): Diagnostic {
+  const raw = error instanceof Error ? error.message : String(error);
+  const position = /\[Line (\d+), Column (\d+)\]/.exec(raw);
+  const message = raw
+    .replace(/^\(.*?\)\s*/s, '')
+    .replace(/^Template render error:\s*/, '')
+    .replace(/(\((?:unknown path|[^)]*)\)\s*)?\[Line \d+, Column \d+\]\s*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^Error: /, '');
+  const lineno = (error as { lineno?: number }).lineno;
+  const colno = (error as { colno?: number }).colno;
+  // Syntax errors are reported 1-based, render errors 0-based.
+  const shift = phase === 'syntax' ? 0 : 1;
+  const line = position ? Number(position[1]) + shift : typeof lineno === 'number' ? lineno + 1 : undefined;
+  const column = position ? Number(position[2]) + shift : typeof colno === 'number' ? colno + 1 : undefined;
+  return { code, message: `template error: ${message}`, file, line, column, hint: 'fix the Jinja syntax or expression here' };
+}

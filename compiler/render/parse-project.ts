@@ -1,0 +1,495 @@
+import { randomUUID } from 'node:crypto';
+import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import {
+  nodeId,
+  type Manifest,
+  type ManifestNode,
+  type Materialization,
+  type NodeConfig,
+  type NodeId,
+  type SourcePosition,
+  type SourceTable,
+} from '../manifest/types.js';
+import { configFromTree, mergeConfig } from '../project/config-tree.js';
+import type { Project } from '../project/load-project.js';
+import { checksumOf, type ProjectFile } from '../project/project-files.js';
+import { readSchemaProperties, type SchemaProperties, type TestDefinition } from '../project/schema-yaml.js';
+import { didYouMean } from './did-you-mean.js';
+import { parseTemplate, type ParsedTemplate } from './parse-template.js';
+import type { RenderContext, RenderScope } from './render-scope.js';
+import { Renderer } from './renderer.js';
+import { genericTestName } from './test-names.js';
+
+/** The parse pass's result: the manifest, plus what the compile pass needs to finish each node. */
+export interface ParsedProject {
+  project: Project;
+  manifest: Manifest;
+  templates: Map<NodeId, ParsedTemplate>;
+  renderer: Renderer;
+  properties: SchemaProperties;
+}
+
+export interface ParseOptions {
+  runStartedAt?: Date;
+  invocationId?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const MATERIALIZATIONS = new Set<Materialization>(['view', 'table', 'incremental', 'ephemeral']);
+
+/**
+ * The parse pass over a whole project: every model, seed, test and source becomes a manifest node with
+ * its dependencies and resolved config. All problems are collected and thrown together.
+ *
+ * @example
+ *   const parsed = parseProject(loadProject('.'));
+ *   parsed.manifest.nodes['model.pagila.dim_customer'].dependsOn.nodes; // ['model.pagila.brz_customer', ...]
+ */
+export function parseProject(project: Project, options: ParseOptions = {}): ParsedProject {
+  const context: RenderContext = {
+    projectName: project.name,
+    vars: project.vars,
+    target: {
+      name: project.target.name,
+      schema: project.target.schema,
+      type: project.target.type === 'pglite' ? 'postgres' : 'postgres',
+      threads: project.target.threads,
+      ...(project.target.type === 'postgres' ? { database: project.target.database, user: project.target.user } : {}),
+    },
+    env: options.env ?? process.env,
+    runStartedAt: options.runStartedAt ?? new Date(),
+    invocationId: options.invocationId ?? randomUUID(),
+  };
+  const renderer = new Renderer(context, project.files.macros);
+  const problems: Diagnostic[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof StrataError) {
+        problems.push(...error.diagnostics);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+
+  const properties = collect(() => readSchemaProperties(project.files.yaml)) ?? {
+    models: new Map(),
+    seeds: new Map(),
+    sources: [],
+    tests: [],
+    unitTests: [],
+  };
+  const nodes = new Map<NodeId, ManifestNode>();
+  const templates = new Map<NodeId, ParsedTemplate>();
+  /** Names of nodes that are disabled or failed to parse: refs to them are not reported again. */
+  const disabled = new Set<string>();
+
+  const addNode = (node: ManifestNode, template?: ParsedTemplate) => {
+    const clash = nodes.get(node.id);
+    if (clash) {
+      problems.push({
+        code: 'STR120',
+        message: `two ${node.resourceType}s are named '${node.name}'`,
+        file: node.path,
+        hint: `the other is ${clash.path}; rename one of them`,
+      });
+      return;
+    }
+    if (node.config.enabled === false) {
+      disabled.add(node.name);
+      return;
+    }
+    nodes.set(node.id, node);
+    if (template) templates.set(node.id, template);
+  };
+
+  // Models.
+  for (const file of project.files.models) {
+    const fqn = fqnOf(project.name, file.path, project.paths.models);
+    const name = fqn[fqn.length - 1];
+    const props = properties.models.get(name);
+    const base = baseConfig('view', configFromTree(project.config.models, fqn), props?.config ?? {});
+    const template = collect(() =>
+      parseTemplate(renderer, {
+        path: file.path,
+        text: file.text,
+        checksum: file.checksum,
+        model: { name, path: file.path, resource_type: 'model', config: base, unique_id: `model.${project.name}.${name}` },
+        baseConfig: base,
+        guessThis: { schema: project.target.schema, identifier: name },
+      }),
+    );
+    if (!template) {
+      disabled.add(name);
+      continue;
+    }
+    const config = collect(() => finishConfig(mergeConfig(base, template.config), file.path));
+    if (!config) continue;
+    addNode(
+      {
+        ...nodeBase('model', project.name, name, file, fqn, config, props),
+        refs: template.refs,
+        sources: template.sources,
+        dependsOn: { nodes: [], macros: template.macros },
+      },
+      template,
+    );
+  }
+
+  // Seeds.
+  for (const path of project.files.seeds) {
+    const fqn = fqnOf(project.name, path, project.paths.seeds);
+    const name = fqn[fqn.length - 1];
+    const props = properties.seeds.get(name);
+    const config = baseConfig('seed', configFromTree(project.config.seeds, fqn), props?.config ?? {}) as NodeConfig;
+    const file: ProjectFile = { path, absolutePath: `${project.root}/${path}`, text: '', checksum: '' };
+    addNode({
+      ...nodeBase('seed', project.name, name, file, fqn, config, props),
+      refs: [],
+      sources: [],
+      dependsOn: { nodes: [], macros: [] },
+    });
+  }
+
+  // Singular tests.
+  for (const file of project.files.tests) {
+    const fqn = fqnOf(project.name, file.path, project.paths.tests);
+    const name = fqn[fqn.length - 1];
+    const base = baseConfig('test', configFromTree(project.config.tests, fqn), {});
+    const template = collect(() =>
+      parseTemplate(renderer, {
+        path: file.path,
+        text: file.text,
+        checksum: file.checksum,
+        model: { name, path: file.path, resource_type: 'test', config: base },
+        baseConfig: base,
+        guessThis: { schema: project.target.schema, identifier: name },
+      }),
+    );
+    if (!template) continue;
+    const config = mergeConfig(base, template.config) as NodeConfig;
+    addNode(
+      {
+        ...nodeBase('test', project.name, name, file, fqn, normalizeLists(config), undefined),
+        refs: template.refs,
+        sources: template.sources,
+        dependsOn: { nodes: [], macros: template.macros },
+        test: { kwargs: {} },
+      },
+      template,
+    );
+  }
+
+  // Sources (their schema may be templated: "{{ var('pagila_source_schema', target.schema ~ '_raw') }}").
+  const sources = new Map<NodeId, SourceTable>();
+  for (const source of properties.sources) {
+    const schema = collect(() => renderString(renderer, source.schema ?? source.name, source.file)) ?? source.name;
+    for (const table of source.tables) {
+      if (!table.enabled) continue;
+      const id = nodeId(`source.${project.name}.${source.name}.${table.name}`);
+      sources.set(id, {
+        id,
+        resourceType: 'source',
+        sourceName: source.name,
+        name: table.name,
+        packageName: project.name,
+        path: source.file,
+        fqn: [project.name, source.name, table.name],
+        schema,
+        identifier: table.identifier ?? table.name,
+        description: table.description,
+        columns: table.columns,
+        tags: table.tags,
+        config: { enabled: true, tags: table.tags },
+      });
+    }
+  }
+
+  // Generic tests from YAML.
+  for (const definition of properties.tests) {
+    collect(() => {
+      const node = genericTestNode(project, renderer, definition, nodes, sources);
+      if (node) addNode(node.node, node.template);
+    });
+  }
+
+  resolveDependencies(project.name, nodes, sources, disabled, problems);
+  if (problems.length === 0) resolveRelations(renderer, project, nodes, problems);
+  if (problems.length > 0) throw new StrataError(problems);
+
+  const manifest: Manifest = {
+    projectName: project.name,
+    nodes: Object.fromEntries(nodes),
+    sources: Object.fromEntries(sources),
+    macros: Object.fromEntries(
+      [...renderer.macros.values()].map((m) => [m.name, { name: m.name, path: m.path, dependsOn: m.calls, checksum: '' }]),
+    ),
+    generatedAt: context.runStartedAt.toISOString(),
+  };
+  return { project, manifest, templates, renderer, properties };
+}
+
+function baseConfig(
+  materialized: Materialization,
+  tree: Record<string, unknown>,
+  yaml: Record<string, unknown>,
+): Record<string, unknown> {
+  const defaults = { materialized, enabled: true, tags: [], pre_hook: [], post_hook: [], indexes: [] };
+  return mergeConfig(mergeConfig(defaults, normalizeLists(tree)), normalizeLists(yaml));
+}
+
+function normalizeLists<T extends Record<string, unknown>>(config: T): T {
+  const result: Record<string, unknown> = { ...config };
+  for (const key of ['tags', 'pre_hook', 'post_hook', 'pre-hook', 'post-hook']) {
+    const value = result[key];
+    if (value !== undefined && !Array.isArray(value)) result[key] = [value];
+  }
+  return result as T;
+}
+
+function finishConfig(config: Record<string, unknown>, file: string): NodeConfig {
+  const materialized = config.materialized as Materialization;
+  if (!MATERIALIZATIONS.has(materialized)) {
+    throw new StrataError({
+      code: 'STR121',
+      message: `unknown materialization '${String(materialized)}'`,
+      file,
+      hint: 'use view, table, incremental or ephemeral',
+    });
+  }
+  const normalized = normalizeLists(config);
+  normalized.tags = [...new Set(normalized.tags as string[])];
+  return normalized as NodeConfig;
+}
+
+function fqnOf(projectName: string, path: string, roots: string[]): string[] {
+  const root = roots.find((r) => path.startsWith(`${r.replace(/\/$/, '')}/`));
+  const inner = root ? path.slice(root.replace(/\/$/, '').length + 1) : path;
+  const parts = inner.replace(/\.[^.\/]+$/, '').split('/');
+  return [projectName, ...parts];
+}
+
+function nodeBase(
+  resourceType: ManifestNode['resourceType'],
+  projectName: string,
+  name: string,
+  file: ProjectFile,
+  fqn: string[],
+  config: NodeConfig,
+  props: { description?: string; columns: ManifestNode['columns']; file: string } | undefined,
+): Omit<ManifestNode, 'refs' | 'sources' | 'dependsOn'> {
+  return {
+    id: nodeId(`${resourceType}.${projectName}.${name}`),
+    resourceType,
+    name,
+    packageName: projectName,
+    path: file.path,
+    fqn,
+    rawSql: file.text,
+    checksum: file.checksum,
+    config,
+    schema: '',
+    alias: name,
+    description: props?.description,
+    columns: props?.columns ?? {},
+    patchPath: props?.file,
+  };
+}
+
+/** A tiny scope for rendering YAML strings and calling naming macros outside a model's template. */
+function plainScope(file: string, model: Record<string, unknown> = {}): RenderScope {
+  const unsupported = (what: string) => () => {
+    throw new Error(`${what}() cannot be used here`);
+  };
+  return {
+    mode: 'compile',
+    file,
+    ref: unsupported('ref'),
+    source: unsupported('source'),
+    config: () => undefined,
+    configGet: (key, fallback) => (model.config as Record<string, unknown> | undefined)?.[key] ?? fallback ?? null,
+    thisRelation: () => undefined,
+    isIncremental: () => false,
+    taint: () => undefined,
+    recordMacro: () => undefined,
+    model,
+  };
+}
+
+function renderString(renderer: Renderer, text: string, file: string): string {
+  if (!text.includes('{{') && !text.includes('{%')) return text;
+  const template = renderer.template(`${file}#${text}`, text, checksumOf(text));
+  return renderer.render(template, plainScope(file), file).trim();
+}
+
+function genericTestNode(
+  project: Project,
+  renderer: Renderer,
+  definition: TestDefinition,
+  nodes: Map<NodeId, ManifestNode>,
+  sources: Map<NodeId, SourceTable>,
+): { node: ManifestNode; template: ParsedTemplate } | undefined {
+  const where = { file: definition.file, line: definition.line, column: definition.column };
+  const macroName = `test_${definition.testName.replace(/^.*\./, '')}`;
+  if (!renderer.hasMacro(macroName)) {
+    const known = [...renderer.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
+    const guess = didYouMean(definition.testName, known);
+    throw new StrataError({
+      code: 'STR130',
+      message: `unknown generic test '${definition.testName}'`,
+      ...where,
+      hint: guess ? `did you mean '${guess}'?` : `define it with {% test ${definition.testName}(model, column_name) %} in macros/`,
+    });
+  }
+  const attached = definition.attachedTo;
+  const modelExpr =
+    attached.kind === 'source' ? `source(${literal(attached.sourceName)}, ${literal(attached.name)})` : `ref(${literal(attached.name)})`;
+  const args = [`model=__strata_where(${modelExpr})`];
+  if (definition.columnName !== undefined) args.push(`column_name=${literal(definition.columnName)}`);
+  for (const [key, value] of Object.entries(definition.kwargs)) args.push(`${key}=${expression(value)}`);
+  const rawSql = `{{ ${macroName}(${args.join(', ')}) }}`;
+  const name = genericTestName(definition);
+  const attachedId =
+    attached.kind === 'source'
+      ? nodeId(`source.${project.name}.${attached.sourceName}.${attached.name}`)
+      : nodeId(`${attached.kind}.${project.name}.${attached.name}`);
+  if (!nodes.has(attachedId) && !sources.has(attachedId)) {
+    const candidates = attached.kind === 'source' ? [...sources.values()].map((s) => s.name) : [...nodes.values()].map((n) => n.name);
+    const guess = didYouMean(attached.name, candidates);
+    throw new StrataError({
+      code: 'STR131',
+      message: `test '${definition.testName}' is attached to unknown ${attached.kind} '${attached.name}'`,
+      ...where,
+      hint: guess ? `did you mean '${guess}'?` : `check the name under ${attached.kind}s:`,
+    });
+  }
+  const fqn = [project.name, ...definition.file.replace(/\.[^.]+$/, '').split('/').slice(1), name];
+  const base = baseConfig('test', configFromTree(project.config.tests, fqn), definition.config);
+  const file: ProjectFile = { path: definition.file, absolutePath: '', text: rawSql, checksum: checksumOf(rawSql) };
+  const template = parseTemplate(renderer, {
+    path: `${definition.file}#${name}`,
+    text: rawSql,
+    checksum: file.checksum,
+    model: { name, path: definition.file, resource_type: 'test', config: base },
+    baseConfig: base,
+    guessThis: { schema: project.target.schema, identifier: name },
+  });
+  const config = normalizeLists(base) as NodeConfig;
+  return {
+    node: {
+      ...nodeBase('test', project.name, name, file, fqn, config, undefined),
+      refs: template.refs,
+      sources: template.sources,
+      dependsOn: { nodes: [], macros: template.macros },
+      test: {
+        name: definition.testName,
+        kwargs: { ...definition.kwargs, ...(definition.columnName ? { column_name: definition.columnName } : {}) },
+        columnName: definition.columnName,
+        attachedNode: attachedId,
+        position: where,
+      },
+    },
+    template,
+  };
+}
+
+function literal(value: string | undefined): string {
+  return JSON.stringify(value ?? '');
+}
+
+function expression(value: unknown): string {
+  if (typeof value === 'string' && /^\s*(ref|source)\s*\(.*\)\s*$/s.test(value)) return value.trim();
+  return JSON.stringify(value ?? null);
+}
+
+function resolveDependencies(
+  projectName: string,
+  nodes: Map<NodeId, ManifestNode>,
+  sources: Map<NodeId, SourceTable>,
+  unavailable: Set<string>,
+  problems: Diagnostic[],
+): void {
+  const byName = new Map<string, ManifestNode>();
+  for (const node of nodes.values()) {
+    if (node.resourceType === 'test') continue;
+    const other = byName.get(node.name);
+    if (other) {
+      problems.push({
+        code: 'STR122',
+        message: `'${node.name}' is both a ${other.resourceType} and a ${node.resourceType}`,
+        file: node.path,
+        hint: `ref('${node.name}') would be ambiguous: rename ${other.path} or ${node.path}`,
+      });
+    }
+    byName.set(node.name, node);
+  }
+  const sourceNames = [...sources.values()].map((s) => `${s.sourceName}.${s.name}`);
+  for (const node of nodes.values()) {
+    const deps = new Set<NodeId>();
+    // A generic test's SQL is generated: report its problems at its YAML entry.
+    const at = (position: SourcePosition | undefined) => node.test?.position ?? position ?? { file: node.path };
+    for (const ref of node.refs) {
+      const target = byName.get(ref.name);
+      if (ref.package && ref.package !== projectName) {
+        problems.push({
+          code: 'STR206',
+          message: `ref to unknown project '${ref.package}'`,
+          ...at(ref.position),
+          hint: `this project is '${projectName}'`,
+        });
+      } else if (!target) {
+        const guess = didYouMean(ref.name, byName.keys());
+        if (unavailable.has(ref.name)) continue;
+        problems.push({
+          code: 'STR205',
+          message: `unknown ref '${ref.name}'`,
+          ...at(ref.position),
+          hint: guess ? `did you mean '${guess}'?` : 'no model or seed has that name',
+        });
+      } else {
+        deps.add(target.id);
+      }
+    }
+    for (const call of node.sources) {
+      const id = nodeId(`source.${projectName}.${call.source}.${call.table}`);
+      if (!sources.has(id)) {
+        const guess = didYouMean(`${call.source}.${call.table}`, sourceNames);
+        problems.push({
+          code: 'STR207',
+          message: `unknown source '${call.source}.${call.table}'`,
+          ...at(call.position),
+          hint: guess ? `did you mean '${guess}'?` : 'declare it under sources: in a schema YAML file',
+        });
+      } else {
+        deps.add(id);
+      }
+    }
+    node.dependsOn.nodes = [...deps];
+  }
+}
+
+function resolveRelations(renderer: Renderer, project: Project, nodes: Map<NodeId, ManifestNode>, problems: Diagnostic[]): void {
+  const customSchemas = renderer.hasProjectMacro('generate_schema_name');
+  const customAliases = renderer.hasProjectMacro('generate_alias_name');
+  for (const node of nodes.values()) {
+    const custom = typeof node.config.schema === 'string' && node.config.schema !== '' ? node.config.schema : undefined;
+    const alias = typeof node.config.alias === 'string' && node.config.alias !== '' ? node.config.alias : undefined;
+    try {
+      const model = { name: node.name, resource_type: node.resourceType, config: node.config, path: node.path, fqn: node.fqn };
+      const scope = plainScope(node.path, model);
+      node.schema = customSchemas
+        ? String(renderer.callMacro('generate_schema_name', [custom ?? null, model], scope)).trim()
+        : custom
+          ? `${project.target.schema}_${custom.trim()}`
+          : project.target.schema;
+      node.alias = customAliases
+        ? String(renderer.callMacro('generate_alias_name', [alias ?? null, model], scope)).trim()
+        : (alias?.trim() ?? node.name);
+    } catch (error) {
+      if (error instanceof StrataError) problems.push(...error.diagnostics);
+      else throw error;
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { StrataError } from '../diagnostics/strata-error.js';
+import { quoteIdent } from '../adapters/quote.js';
+import type { StrataEnvironment } from './nunjucks-env.js';
+import { MacroReturn } from './nunjucks-env.js';
+
+/**
+ * What a template sees of the node being rendered. The globals of the environment (`ref`, `this`,
+ * `config`, ...) delegate to the scope that is current while a template renders, so macros defined in
+ * other files see the caller's node, as in dbt.
+ */
+export interface RenderScope {
+  mode: 'parse' | 'compile';
+  /** Relative path of the file being rendered (for errors). */
+  file: string;
+  ref(args: unknown[]): unknown;
+  source(args: unknown[]): unknown;
+  /** `{{ config(k=v) }}` */
+  config(values: Record<string, unknown>): void;
+  /** `config.get('k', default)` */
+  configGet(key: string, fallback: unknown): unknown;
+  thisRelation(): unknown;
+  isIncremental(): boolean;
+  /** Called when the template reads something only the compile pass knows. */
+  taint(): void;
+  recordMacro(name: string): void;
+  model: Record<string, unknown>;
+}
+
+/** Values shared by every render of a run: vars, target, environment. */
+export interface RenderContext {
+  projectName: string;
+  vars: Record<string, unknown>;
+  target: { name: string; schema: string; type: string; threads: number; database?: string; user?: string };
+  env: NodeJS.ProcessEnv;
+  runStartedAt: Date;
+  invocationId: string;
+}
+
+let current: RenderScope | undefined;
+
+/** Runs `fn` with `scope` as the current render scope (renders are synchronous; scopes nest for macros). */
+export function withScope<T>(scope: RenderScope, fn: () => T): T {
+  const previous = current;
+  current = scope;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}
+
+function scope(name: string): RenderScope {
+  if (!current) {
+    throw new StrataError({ code: 'STR203', message: `'${name}' can only be used while a model is rendered` });
+  }
+  return current;
+}
+
+/** Splits nunjucks' call arguments into positional ones and keyword ones. */
+export function splitKeywords(args: unknown[]): { positional: unknown[]; keywords: Record<string, unknown> } {
+  const last = args[args.length - 1] as Record<string, unknown> | undefined;
+  if (last && typeof last === 'object' && last.__keywords === true) {
+    const { __keywords: _k, ...keywords } = last;
+    return { positional: args.slice(0, -1), keywords };
+  }
+  return { positional: args, keywords: {} };
+}
+
+/** Registers the dbt globals on an environment. */
+export function installGlobals(env: StrataEnvironment, context: RenderContext): void {
+  env.addGlobal('ref', (...args: unknown[]) => scope('ref').ref(args));
+  env.addGlobal('source', (...args: unknown[]) => scope('source').source(args));
+  const config = (...args: unknown[]) => {
+    const { positional, keywords } = splitKeywords(args);
+    const values = positional.length > 0 && typeof positional[0] === 'object' ? { ...(positional[0] as object), ...keywords } : keywords;
+    scope('config').config(values);
+    return '';
+  };
+  Object.assign(config, {
+    get: (key: string, fallback?: unknown) => scope('config').configGet(key, fallback),
+    require: (key: string) => {
+      const value = scope('config').configGet(key, undefined);
+      if (value === undefined) throw new Error(`config '${key}' is required`);
+      return value;
+    },
+  });
+  env.addGlobal('config', config);
+  // The `model` argument of generic tests: the relation, filtered by the test's `where` config.
+  env.addGlobal('__strata_where', (relation: unknown) => {
+    const s = scope('test');
+    if (s.mode === 'parse') return relation;
+    const where = s.configGet('where', null);
+    return where ? `(select * from ${String(relation)} where ${String(where)}) as strata_subquery` : relation;
+  });
+  env.addGlobal('is_incremental', () => scope('is_incremental').isIncremental());
+  env.addGlobal('var', (name: string, fallback?: unknown) => {
+    if (Object.prototype.hasOwnProperty.call(context.vars, name)) return context.vars[name];
+    if (fallback !== undefined) return fallback;
+    throw new Error(`required var '${name}' is not set: pass --vars '{${name}: ...}' or set it under vars: in project.yml`);
+  });
+  env.addGlobal('env_var', (name: string, fallback?: unknown) => {
+    const value = context.env[name];
+    if (value !== undefined) return value;
+    if (fallback !== undefined) return fallback;
+    throw new Error(`environment variable '${name}' is not set and has no default`);
+  });
+  env.addGlobal('target', { ...context.target, profile_name: context.projectName });
+  env.addGlobal('project_name', context.projectName);
+  env.addGlobal('invocation_id', context.invocationId);
+  env.addGlobal('run_started_at', {
+    toString: () => context.runStartedAt.toISOString(),
+    isoformat: () => context.runStartedAt.toISOString(),
+    strftime: (format: string) => strftime(context.runStartedAt, format),
+    year: context.runStartedAt.getUTCFullYear(),
+  });
+  env.addGlobal('adapter', {
+    quote: (identifier: string) => quoteIdent(String(identifier)),
+    type: () => 'postgres',
+  });
+  env.addGlobal('exceptions', {
+    raise_compiler_error: (message: string) => {
+      throw new Error(String(message));
+    },
+    warn: () => '',
+  });
+  env.addGlobal('log', () => '');
+  env.addGlobal('print', () => '');
+  env.addGlobal('return', (value: unknown) => {
+    throw new MacroReturn(value);
+  });
+  env.addGlobal('tojson', (value: unknown) => JSON.stringify(value));
+  env.addGlobal('fromjson', (text: string) => JSON.parse(text));
+  env.addGlobal('local_md5', (text: string) => md5(String(text)));
+  // Values that depend on the node or the pass: read through getters at lookup time.
+  env.defineGlobalGetter('this', () => scope('this').thisRelation());
+  env.defineGlobalGetter('model', () => scope('model').model);
+  env.defineGlobalGetter('execute', () => {
+    const s = scope('execute');
+    if (s.mode === 'parse') s.taint();
+    return s.mode === 'compile';
+  });
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+function strftime(date: Date, format: string): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return format.replace(/%([YmdHMSf%])/g, (_m, code: string) => {
+    switch (code) {
+      case 'Y': return String(date.getUTCFullYear());
+      case 'm': return pad(date.getUTCMonth() + 1);
+      case 'd': return pad(date.getUTCDate());
+      case 'H': return pad(date.getUTCHours());
+      case 'M': return pad(date.getUTCMinutes());
+      case 'S': return pad(date.getUTCSeconds());
+      case 'f': return pad(date.getUTCMilliseconds() * 1000, 6);
+      default: return '%';
+    }
+  });
+}
