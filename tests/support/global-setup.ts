@@ -11,13 +11,20 @@ import { startTestPostgres } from './postgres-server.js';
 import './provided-context.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [template, postgres] = await Promise.all([preparePgliteTemplate(), startTestPostgres()]);
+  const engines = process.env.STRATA_TEST_ENGINES?.split(',').map((name) => name.trim()).filter(Boolean);
+  const wantsPostgres = !engines?.length || engines.includes('postgres');
+  const [template, postgres] = await Promise.all([
+    preparePgliteTemplate(),
+    wantsPostgres
+      ? startTestPostgres()
+      : Promise.resolve({ available: false as const, reason: `STRATA_TEST_ENGINES=${process.env.STRATA_TEST_ENGINES}` }),
+  ]);
   project.provide('pgliteTemplateDir', template);
   if (postgres.available) {
     project.provide('postgresUrl', postgres.url);
     project.provide('postgresSkipReason', '');
   } else {
-    if (process.env.STRATA_REQUIRE_POSTGRES === '1') {
+    if (process.env.STRATA_REQUIRE_POSTGRES === '1' && wantsPostgres) {
       throw new Error(`STRATA_REQUIRE_POSTGRES=1 but no Postgres server: ${postgres.reason}`);
     }
     console.warn(`\n[strata tests] Postgres suites are skipped: ${postgres.reason}\n`);
