@@ -2,11 +2,10 @@
  * The dependency graph of a manifest: vertices are nodes and sources, edges run parent → child.
  *
  * Stored as compressed adjacency arrays (CSR: an offsets array and one flat list of vertex numbers per
- * direction) rather than in graphlib: at 10,000 models graphlib's
- * `setEdge` alone took 250–900 ms on the 2-core CI machines (a dictionary object per vertex and per
- * edge key), against a budget of well under 100 ms for build + cycle check + sort. The walks and the
- * sort are iterative, so a 10,000-model chain cannot overflow the stack, and every order is
- * deterministic. Other stages see only this class, never the storage.
+ * direction), not in graphlib: at 10,000 models graphlib's `setEdge` alone took 250–900 ms on these
+ * 2-core machines (it keeps dictionary objects per vertex and per edge key), against a budget of well
+ * under 100 ms for build + cycle check + sort. The walks and the sort are iterative, so a deep chain
+ * cannot overflow the stack, and every order is deterministic. Other stages see only this class.
  */
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { AnyNode, Manifest, NodeId } from '../manifest/types.js';
