@@ -232,6 +232,11 @@ describeEachEngine('adapter', (engine) => {
       expect(second.start).toBeGreaterThanOrEqual(first.end);
     });
 
+    it('refuses a nested withConnection instead of waiting for itself', async () => {
+      await expect(adapter.withConnection(() => adapter.query('SELECT 1'))).rejects.toThrow(/inside withConnection/);
+      expect((await adapter.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    });
+
     it('cancelRunning resolves (PGlite cannot interrupt a statement)', async () => {
       await expect(adapter.cancelRunning()).resolves.toBeUndefined();
     });

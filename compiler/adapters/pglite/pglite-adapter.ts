@@ -5,6 +5,7 @@
  * session in turn (see SessionQueue). The data directory is locked (see data-dir-lock.ts) before PGlite
  * touches it, and released when the adapter closes or the process ends.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import type { Adapter, Connection, QueryResult, Relation } from '../adapter.js';
@@ -22,6 +23,9 @@ export interface OpenPgliteOptions {
 
 /** The slice of PGlite this adapter uses. */
 type PgliteSession = Pick<PGlite, 'query' | 'exec' | 'close'>;
+
+/** The adapter whose session the current async call chain holds, to catch a nested withConnection. */
+const sessionHolder = new AsyncLocalStorage<PgliteAdapter>();
 
 /**
  * Locks `target.path`, then opens (or creates) the PGlite database in it.
@@ -66,9 +70,15 @@ class PgliteAdapter implements Adapter {
 
   withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
     if (this.#closing) return Promise.reject(new Error('the PGlite adapter is closed'));
+    if (sessionHolder.getStore() === this) {
+      // The caller holds the only session and would wait for itself forever.
+      return Promise.reject(
+        new Error('withConnection (or adapter.query) called inside withConnection on PGlite: use the connection passed to the callback'),
+      );
+    }
     return this.#queue.run(async () => {
       try {
-        return await fn(this.#connection);
+        return await sessionHolder.run(this, () => fn(this.#connection));
       } catch (error) {
         // A caller that failed inside a transaction must not leave it open for the next caller.
         await this.pglite.query('ROLLBACK', [], { onNotice: () => {} }).catch(() => {});
