@@ -116,6 +116,8 @@ export interface SourceTable {
   columns: Record<string, ColumnInfo>;
   tags: string[];
   config: { enabled: boolean; tags: string[] };
+  /** The seed that loads this very relation, if any: models reading the source then wait for it. */
+  loadedBy?: NodeId;
 }
 
 export type AnyNode = ManifestNode | SourceTable;

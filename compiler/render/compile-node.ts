@@ -70,26 +70,7 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
     else ephemeralUsed.length = 0;
   }
   if (sql === undefined) {
-    const scope: RenderScope = {
-      mode: 'compile',
-      file: node.path,
-      ref(args) {
-        const names = splitKeywords(args).positional.map(String);
-        const name = names[names.length - 1];
-        return relationFor(refTarget(name), name);
-      },
-      source(args) {
-        const [sourceName, table] = splitKeywords(args).positional.map(String);
-        return sourceRelation(sourceName, table);
-      },
-      config: () => undefined,
-      configGet: (key, fallback) => node.config[key] ?? fallback ?? null,
-      thisRelation: () => self,
-      isIncremental: () => options.isIncremental === true,
-      taint: () => undefined,
-      recordMacro: () => undefined,
-      model: { name: node.name, path: node.path, resource_type: node.resourceType, config: node.config, unique_id: node.id },
-    };
+    const scope = compileScope(parsed, node, options, relationFor, sourceRelation, self);
     const errorFile = node.test?.position?.file ?? node.path;
     const compiled = parsed.renderer.template(templateKey(node), node.rawSql, node.checksum);
     sql = parsed.renderer.render(compiled, scope, errorFile);
@@ -106,6 +87,68 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
     }
   }
   return { sql, ctes };
+}
+
+function compileScope(
+  parsed: ParsedProject,
+  node: ManifestNode,
+  options: CompileOptions,
+  relationFor: (target: ManifestNode | undefined, name: string) => TemplateRelation,
+  sourceRelation: (sourceName: string, table: string) => TemplateRelation,
+  self: TemplateRelation,
+): RenderScope {
+  return {
+    mode: 'compile',
+    file: node.path,
+    ref(args) {
+      const names = splitKeywords(args).positional.map(String);
+      const name = names[names.length - 1];
+      return relationFor(refIndex(parsed).get(name), name);
+    },
+    source(args) {
+      const [sourceName, table] = splitKeywords(args).positional.map(String);
+      return sourceRelation(sourceName, table);
+    },
+    config: () => undefined,
+    configGet: (key, fallback) => node.config[key] ?? fallback ?? null,
+    thisRelation: () => self,
+    isIncremental: () => options.isIncremental === true,
+    taint: () => undefined,
+    recordMacro: () => undefined,
+    model: { name: node.name, path: node.path, resource_type: node.resourceType, config: node.config, unique_id: node.id },
+  };
+}
+
+/**
+ * Renders a snippet (a hook, a DDL macro call) as if it were part of `node`: `this`, `ref`, `config`
+ * and every macro work as in the node's own SQL.
+ *
+ * @example renderInNode(parsed, id, 'grant select on {{ this }} to reporter')
+ */
+export function renderInNode(parsed: ParsedProject, id: NodeId, text: string, options: CompileOptions = {}): string {
+  const node = parsed.manifest.nodes[id];
+  if (!text.includes('{{') && !text.includes('{%')) return text;
+  const relationFor = (target: ManifestNode | undefined, name: string) => {
+    if (!target) throw new Error(`unknown ref '${name}'`);
+    return new TemplateRelation(target.schema, target.alias);
+  };
+  const sourceRelation = (sourceName: string, table: string) => {
+    const source = parsed.manifest.sources[`source.${parsed.manifest.projectName}.${sourceName}.${table}`];
+    if (!source) throw new Error(`unknown source '${sourceName}.${table}'`);
+    return new TemplateRelation(source.schema, source.identifier);
+  };
+  const scope = compileScope(parsed, node, options, relationFor, sourceRelation, new TemplateRelation(node.schema, node.alias));
+  const template = parsed.renderer.template(`${node.path}#snippet:${text}`, text, text);
+  return parsed.renderer.render(template, scope, node.path);
+}
+
+/** Calls a macro (a project's override of `create_table_as`, ...) in the context of `node`. */
+export function callMacroInNode(parsed: ParsedProject, id: NodeId, name: string, args: unknown[]): string {
+  const node = parsed.manifest.nodes[id];
+  const relationFor = (target: ManifestNode | undefined) => new TemplateRelation(target?.schema ?? '', target?.alias ?? '');
+  const sourceRelation = () => new TemplateRelation('', '');
+  const scope = compileScope(parsed, node, {}, relationFor, sourceRelation, new TemplateRelation(node.schema, node.alias));
+  return String(parsed.renderer.callMacro(name, args, scope));
 }
 
 /** Generic tests are rendered from generated text keyed `file#name`; files are keyed by path. */

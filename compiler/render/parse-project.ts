@@ -217,6 +217,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
 
   resolveDependencies(project.name, nodes, sources, disabled, problems);
   if (problems.length === 0) resolveRelations(renderer, project, nodes, problems);
+  if (problems.length === 0) linkSeededSources(nodes, sources);
   if (problems.length > 0) throw new StrataError(problems);
 
   const manifest: Manifest = {
@@ -490,6 +491,23 @@ function resolveRelations(renderer: Renderer, project: Project, nodes: Map<NodeI
     } catch (error) {
       if (error instanceof StrataError) problems.push(...error.diagnostics);
       else throw error;
+    }
+  }
+}
+
+/**
+ * A source whose relation is the one a seed loads (the Pagila sources read the Pagila seeds by
+ * default) depends on that seed: models reading the source wait for it, and a build on an empty
+ * database works in one go.
+ */
+function linkSeededSources(nodes: Map<NodeId, ManifestNode>, sources: Map<NodeId, SourceTable>): void {
+  const seeds = new Map<string, NodeId>();
+  for (const node of nodes.values()) if (node.resourceType === 'seed') seeds.set(`${node.schema}.${node.alias}`, node.id);
+  for (const source of sources.values()) source.loadedBy = seeds.get(`${source.schema}.${source.identifier}`);
+  for (const node of nodes.values()) {
+    for (const dep of [...node.dependsOn.nodes]) {
+      const seed = sources.get(dep)?.loadedBy;
+      if (seed && !node.dependsOn.nodes.includes(seed)) node.dependsOn.nodes.push(seed);
     }
   }
 }

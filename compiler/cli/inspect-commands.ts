@@ -1,0 +1,141 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openAdapter } from '../adapters/open-adapter.js';
+import { StrataError, maskSecrets } from '../diagnostics/strata-error.js';
+import { formatTable } from '../diagnostics/format-table.js';
+import type { Reporter } from '../diagnostics/reporter.js';
+import { loadProject } from '../project/load-project.js';
+import { compileNode } from '../render/compile-node.js';
+import { compileInline } from '../render/inline-query.js';
+import { TargetWriter } from '../run/artifacts.js';
+import { describeProject, openSession, parseVars, select, type CommonArgs } from './session.js';
+
+type Print = (text: string) => void;
+const print: Print = (text) => process.stdout.write(`${text}\n`);
+
+/** `strata compile`: renders every selected model and test to target/compiled/, no database. */
+export function compileCommand(args: CommonArgs, reporter: Reporter): number {
+  const started = Date.now();
+  const session = openSession(args);
+  const selection = select(session, args, reporter);
+  const { project, parsed } = session;
+  const writer = new TargetWriter(project.root, project.paths.target, project.name);
+  let count = 0;
+  for (const id of selection.ids) {
+    const node = parsed.manifest.nodes[id];
+    if (node.resourceType === 'seed') continue;
+    const sql = compileNode(parsed, id);
+    node.compiledSql = sql;
+    writer.writeCompiled(node, sql);
+    count++;
+  }
+  writer.writeManifest(parsed.manifest);
+  reporter.info(describeProject(session));
+  reporter.info(`Compiled ${count} nodes to ${join(project.paths.target, 'compiled')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  return 0;
+}
+
+/** `strata ls`: the selection in DAG order. */
+export function listCommand(args: CommonArgs & { output?: string; resourceType?: string[] }, reporter: Reporter): number {
+  const session = openSession(args);
+  const selection = select(session, args, reporter);
+  const manifest = session.parsed.manifest;
+  let ids = selection.ids;
+  if (args.resourceType?.length) ids = ids.filter((id) => args.resourceType!.includes(manifest.nodes[id].resourceType));
+  const nodes = ids.map((id) => manifest.nodes[id]);
+  switch (args.output ?? 'selector') {
+    case 'json':
+      for (const n of nodes) {
+        print(
+          JSON.stringify({
+            unique_id: n.id,
+            name: n.name,
+            resource_type: n.resourceType,
+            original_file_path: n.path,
+            relation: n.resourceType === 'test' ? null : `${n.schema}.${n.alias}`,
+            config: { materialized: n.config.materialized, tags: n.config.tags, schema: n.config.schema, alias: n.config.alias },
+            depends_on: n.dependsOn,
+          }),
+        );
+      }
+      break;
+    case 'name':
+      for (const n of nodes) print(n.name);
+      break;
+    case 'path':
+      for (const n of nodes) print(n.path);
+      break;
+    default:
+      for (const n of nodes) print(n.fqn.join('.'));
+  }
+  return 0;
+}
+
+/** `strata show`: rows of a model (or an inline query rendered like a model). */
+export async function showCommand(args: CommonArgs & { inline?: string; limit: number }, reporter: Reporter): Promise<number> {
+  const session = openSession(args);
+  let sql: string;
+  if (args.inline) {
+    sql = compileInline(session.parsed, args.inline);
+  } else {
+    const selection = select(session, args, reporter);
+    const models = selection.ids.filter((id) => session.parsed.manifest.nodes[id].resourceType !== 'test');
+    if (models.length !== 1) {
+      throw new StrataError({
+        code: 'STR160',
+        message: models.length === 0 ? 'show needs --select with one model, or --inline' : `show takes one model; the selection has ${models.length}`,
+        hint: "e.g. strata show --select gold_customer_metrics --limit 5, or --inline \"select * from {{ ref('dim_customer') }}\"",
+      });
+    }
+    sql = compileNode(session.parsed, models[0]);
+  }
+  const adapter = await openAdapter(session.project.target, { onNotice: (m) => reporter.info(m) });
+  try {
+    const limit = args.limit >= 0 ? ` limit ${Math.floor(args.limit)}` : '';
+    const result = await adapter.query(`select * from (\n${sql}\n) as strata_show${limit}`);
+    if (args.logFormat === 'json') print(JSON.stringify({ rows: result.rows }));
+    else {
+      print(formatTable(result.rows, result.fields.map((f) => f.name)));
+      print(`(${result.rows.length} ${result.rows.length === 1 ? 'row' : 'rows'})`);
+    }
+    return 0;
+  } finally {
+    await adapter.close();
+  }
+}
+
+/** `strata clean`: removes the target directory (the database under .strata/ is kept). */
+export function cleanCommand(args: CommonArgs, reporter: Reporter): number {
+  const project = loadProject(args.projectDir, { vars: parseVars(args.vars), target: args.target });
+  const dir = join(project.root, project.paths.target);
+  rmSync(dir, { recursive: true, force: true });
+  reporter.info(`Removed ${project.paths.target}/`);
+  return 0;
+}
+
+/** `strata debug`: the project, the target, and a live connection check. */
+export async function debugCommand(args: CommonArgs, reporter: Reporter): Promise<number> {
+  const project = loadProject(args.projectDir, { vars: parseVars(args.vars), target: args.target, threads: args.threads });
+  print(`project:  ${project.name} (${project.root}/${project.configFile})`);
+  const target = project.target;
+  print(`target:   ${target.name} (type ${target.type}, schema ${target.schema}, threads ${target.threads})`);
+  if (target.type === 'pglite') print(`location: ${target.path}`);
+  const started = Date.now();
+  try {
+    const adapter = await openAdapter(target, { onNotice: (m) => reporter.info(m) });
+    try {
+      const info = await adapter.info();
+      const version = await adapter.query<{ version: string }>('select version() as version');
+      print(`location: ${maskSecrets(info.location)}`);
+      print(`server:   ${version.rows[0]?.version ?? info.serverVersion ?? 'unknown'}`);
+      print(`connection: OK (${Date.now() - started} ms)`);
+      return 0;
+    } finally {
+      await adapter.close();
+    }
+  } catch (error) {
+    print(`connection: FAILED`);
+    throw error;
+  }
+}
+

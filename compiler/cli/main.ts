@@ -1,0 +1,118 @@
+/**
+ * The command table. Each handler returns an exit code: 0 all passed, 1 a model, seed or test failed,
+ * 2 the project or the command is wrong. The engine is imported lazily, so `--version` and `--help`
+ * stay fast.
+ */
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import type { Reporter } from '../diagnostics/reporter.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+type Handler = (args: Record<string, unknown>, reporter: Reporter) => Promise<number>;
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const { default: yargs } = await import('yargs');
+  let exitCode = 0;
+  const run = (handler: Handler) => async (args: Record<string, unknown>) => {
+    exitCode = await guarded(args, handler);
+  };
+
+  const parser = yargs(argv)
+    .scriptName('strata')
+    .usage('$0 <command> [options]\n\nA dbt-style SQL model compiler for PostgreSQL (embedded PGlite by default).')
+    .version(VERSION)
+    .alias('v', 'version')
+    .option('project-dir', { type: 'string', default: '.', describe: 'Directory holding project.yml (or dbt_project.yml)' })
+    .option('target', { alias: 't', type: 'string', describe: 'Target from project.yml targets: (default: its target: key, else embedded)' })
+    .option('vars', { type: 'string', describe: "Variables as YAML or JSON, e.g. '{clv_horizon_months: 12}'" })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Console output format' })
+    .command('build', 'Seeds, models and tests in one DAG; each model\'s tests right after it', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('build', a as never, r)))
+    .command('run', 'Build the selected models', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('run', a as never, r)))
+    .command('seed', 'Load the CSV seeds with COPY', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('seed', a as never, r)))
+    .command('test', 'Run the selected data tests', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('test', a as never, r)))
+    .command('compile', 'Render the selected nodes to target/compiled/ (no database)', (y) => selectOptions(y), run(async (a, r) => (await inspect()).compileCommand(a as never, r)))
+    .command(
+      ['ls', 'list'],
+      'List the selected nodes in DAG order',
+      (y) =>
+        selectOptions(y)
+          .option('output', { alias: 'o', choices: ['selector', 'name', 'path', 'json'] as const, default: 'selector', describe: 'How to print each node' })
+          .option('resource-type', { type: 'array', string: true, describe: 'Only these resource types (model, seed, test)' }),
+      run(async (a, r) => (await inspect()).listCommand(a as never, r)),
+    )
+    .command(
+      'show',
+      'Print rows of a model, or of an inline query rendered like a model',
+      (y) =>
+        selectOptions(y)
+          .option('inline', { type: 'string', describe: "SQL with Jinja, e.g. \"select * from {{ ref('dim_customer') }}\"" })
+          .option('limit', { type: 'number', default: 5, describe: 'Rows to print (-1: all)' })
+          .example("$0 show --select gold_customer_metrics --limit 5", 'First rows of a model')
+          .example(`$0 show --inline "select customer_tier, count(*) from {{ ref('gold_customer_metrics') }} group by 1"`, 'An ad-hoc query'),
+      run(async (a, r) => (await inspect()).showCommand(a as never, r)),
+    )
+    .command('clean', 'Remove the target directory', (y) => y, run(async (a, r) => (await inspect()).cleanCommand(a as never, r)))
+    .command('debug', 'Print the target and check the connection', (y) => y.option('threads', { type: 'number' }), run(async (a, r) => (await inspect()).debugCommand(a as never, r)))
+    .example('$0 build', 'Build everything on the default target')
+    .example('$0 build --select +gold --target postgres --threads 4', 'The gold layer and all it needs, on Postgres')
+    .example("$0 ls --select 'tag:gold,config.materialized:table'", 'Gold tables')
+    .demandCommand(1, 'Give a command: build, run, seed, test, compile, ls, show, clean or debug')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error, y) => {
+      if (error) throw error;
+      void y;
+      process.stderr.write(`error: ${message}\nRun 'strata --help' for usage.\n`);
+      exitCode = 2;
+    });
+
+  await parser.parseAsync();
+  return exitCode;
+}
+
+function selectOptions<T>(y: Argv<T>) {
+  return y
+    .option('select', { alias: ['s', 'models', 'm'], type: 'array', string: true, describe: 'Selector: name, +x, x+, n+x, @x, tag:, path:, folder, config.k:v, resource_type:, a,b (and), space (or)' })
+    .option('exclude', { type: 'array', string: true, describe: 'Selector of nodes to leave out' });
+}
+
+function runOptions<T>(y: Argv<T>) {
+  return selectOptions(y)
+    .option('threads', { type: 'number', describe: 'Nodes built at once (Postgres targets; the embedded database uses 1)' })
+    .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from scratch' })
+    .option('fail-fast', { alias: 'x', type: 'boolean', default: false, describe: 'Stop at the first failure and cancel running queries' });
+}
+
+const engine = () => import('./run-command.js');
+const inspect = () => import('./inspect-commands.js');
+
+/** Loads the reporter, runs the handler, and turns errors into diagnostics and exit code 2. */
+async function guarded(args: Record<string, unknown>, handler: Handler): Promise<number> {
+  const { consoleReporter, jsonReporter } = await import('../diagnostics/reporter.js');
+  const { StrataError } = await import('../diagnostics/strata-error.js');
+  const reporter = args.logFormat === 'json' ? jsonReporter() : consoleReporter();
+  try {
+    return await handler(normalizeArgs(args), reporter);
+  } catch (error) {
+    if (error instanceof StrataError) {
+      reporter.diagnostics(error.diagnostics);
+      return 2;
+    }
+    reporter.diagnostics([{ code: 'STR000', message: `internal error: ${(error as Error)?.stack ?? String(error)}` }]);
+    return 2;
+  }
+}
+
+/** `--select a b` and `--select a --select b` both give ['a', 'b'] ; the project dir is absolute. */
+function normalizeArgs(args: Record<string, unknown>): Record<string, unknown> {
+  const flat = (value: unknown) => (Array.isArray(value) ? value.flatMap((v) => String(v).split(/\s+/)).filter(Boolean) : undefined);
+  return { ...args, select: flat(args.select), exclude: flat(args.exclude) };
+}

@@ -1,0 +1,75 @@
+import { openAdapter } from '../adapters/open-adapter.js';
+import type { Adapter } from '../adapters/adapter.js';
+import { StrataError } from '../diagnostics/strata-error.js';
+import type { Reporter } from '../diagnostics/reporter.js';
+import { buildPlan, type Command, type Plan } from '../plan/build-plan.js';
+import { TargetWriter } from '../run/artifacts.js';
+import { existingRelations } from '../run/relation-sql.js';
+import { runPlan } from '../run/run-plan.js';
+import { describeProject, openSession, select, type CommonArgs } from './session.js';
+
+export interface RunArgs extends CommonArgs {
+  fullRefresh?: boolean;
+  failFast?: boolean;
+}
+
+/**
+ * `build`, `run`, `seed`, `test`: select → plan → check upstream relations → run → artifacts.
+ * Returns the exit code: 0 all passed, 1 something failed.
+ */
+export async function runCommand(command: Command, args: RunArgs, reporter: Reporter): Promise<number> {
+  const started = Date.now();
+  const session = openSession(args);
+  reporter.info(describeProject(session));
+  const selection = select(session, args, reporter);
+  const plan = buildPlan(session.parsed.manifest, session.dag, selection.ids, command);
+  const { project, parsed } = session;
+  const writer = new TargetWriter(project.root, project.paths.target, project.name);
+  writer.writeManifest(parsed.manifest);
+  if (plan.steps.length === 0) {
+    reporter.info('Nothing to do: the selection matched no node this command runs.');
+    return 0;
+  }
+  const adapter = await openAdapter(project.target, { onNotice: (message) => reporter.event({ type: 'notice', message }) });
+  try {
+    await checkUpstream(adapter, plan, args);
+    reporter.event({ type: 'run-started', total: plan.steps.length, target: `${project.target.name} (${project.target.type})`, command });
+    const results = await runPlan(
+      plan,
+      {
+        parsed,
+        adapter,
+        runId: session.runId,
+        fullRefresh: args.fullRefresh === true,
+        writeCompiled: (node, sql) => writer.writeCompiled(node, sql),
+        writeRun: (node, sql) => writer.writeRun(node, sql),
+      },
+      { threads: project.target.threads, failFast: args.failFast === true, emit: (event) => reporter.event(event) },
+    );
+    const elapsed = (Date.now() - started) / 1000;
+    writer.writeRunResults(results, elapsed, command, session.invocationId);
+    reporter.event({ type: 'run-finished', results, elapsed });
+    return results.some((r) => r.status === 'error' || r.status === 'fail' || (r.status === 'skipped' && args.failFast)) ? 1 : 0;
+  } finally {
+    await adapter.close();
+  }
+}
+
+/**
+ * Every relation the plan reads but does not build is looked up once, before any SQL runs: a
+ * `build --select gold` on an empty database stops here with the list, not deep inside a query.
+ */
+async function checkUpstream(adapter: Adapter, plan: Plan, args: RunArgs): Promise<void> {
+  if (plan.upstream.length === 0) return;
+  const found = await adapter.withConnection((connection) => existingRelations(connection, plan.upstream));
+  const missing = plan.upstream.filter((r) => !found.has(`${r.schema}.${r.identifier}`));
+  if (missing.length === 0) return;
+  const selection = args.select?.length ? args.select.map((s) => (s.startsWith('+') ? s : `+${s}`)).join(' ') : undefined;
+  throw new StrataError({
+    code: 'STR402',
+    message: `the selection reads ${missing.length} relation${missing.length === 1 ? '' : 's'} that do not exist yet: ${missing
+      .map((r) => `${r.schema}.${r.identifier} (${r.id})`)
+      .join(', ')}`,
+    hint: selection ? `build them too: --select '${selection}'` : 'build the upstream nodes first',
+  });
+}

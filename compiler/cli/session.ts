@@ -1,0 +1,73 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { StrataError } from '../diagnostics/strata-error.js';
+import { Dag } from '../graph/dag.js';
+import { selectNodes, type Selection } from '../graph/select-nodes.js';
+import { loadProject, type Project } from '../project/load-project.js';
+import { parseProject, type ParsedProject } from '../render/parse-project.js';
+import type { Reporter } from '../diagnostics/reporter.js';
+
+/** Options shared by every command (defined once in the command table). */
+export interface CommonArgs {
+  projectDir: string;
+  target?: string;
+  vars?: string;
+  threads?: number;
+  select?: string[];
+  exclude?: string[];
+  logFormat: 'text' | 'json';
+}
+
+export interface Session {
+  project: Project;
+  parsed: ParsedProject;
+  dag: Dag;
+  invocationId: string;
+  /** Short id for scratch relation names. */
+  runId: string;
+}
+
+/** `--vars '{a: 1}'`: YAML or JSON, a mapping. */
+export function parseVars(text: string | undefined): Record<string, unknown> {
+  if (!text) return {};
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new StrataError({ code: 'STR150', message: `--vars is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, hint: `e.g. --vars '{clv_horizon_months: 12}'` });
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new StrataError({ code: 'STR150', message: '--vars must be a mapping', hint: `e.g. --vars '{clv_horizon_months: 12}'` });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** project → parse pass → graph: everything before the database, pure. */
+export function openSession(args: CommonArgs): Session {
+  const project = loadProject(args.projectDir, { target: args.target, vars: parseVars(args.vars), threads: args.threads });
+  const invocationId = randomUUID();
+  const parsed = parseProject(project, { invocationId });
+  const dag = Dag.fromManifest(parsed.manifest);
+  dag.assertAcyclic();
+  return { project, parsed, dag, invocationId, runId: randomBytes(3).toString('hex') };
+}
+
+export function select(session: Session, args: CommonArgs, reporter: Reporter): Selection {
+  const selection = selectNodes(session.parsed.manifest, session.dag, { select: args.select, exclude: args.exclude });
+  if (selection.warnings.length > 0) reporter.diagnostics(selection.warnings.map((w) => ({ ...w, severity: 'warn' })));
+  return selection;
+}
+
+/** `Found 20 models, 13 seeds, 98 data tests, 13 sources, 12 macros`. */
+export function describeProject(session: Session): string {
+  const counts = new Map<string, number>();
+  for (const node of Object.values(session.parsed.manifest.nodes)) {
+    const kind = node.resourceType === 'test' ? 'data test' : node.resourceType;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  counts.set('source', Object.keys(session.parsed.manifest.sources).length);
+  const macros = [...session.parsed.renderer.macros.values()].filter((m) => m.path !== '(builtin)').length;
+  counts.set('macro', macros);
+  return `Found ${[...counts].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ')}`;
+}

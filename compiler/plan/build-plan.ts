@@ -1,0 +1,119 @@
+import type { Dag } from '../graph/dag.js';
+import type { AnyNode, Manifest, ManifestNode, NodeId } from '../manifest/types.js';
+
+export type Command = 'build' | 'run' | 'seed' | 'test';
+
+/** One unit of work, plain data. `run`, `ls` and the dry run all read the same steps. */
+export type Step =
+  | { kind: 'seed'; id: NodeId; after: NodeId[] }
+  | { kind: 'materialize'; id: NodeId; after: NodeId[] }
+  | { kind: 'test'; id: NodeId; after: NodeId[] };
+
+/** A relation the plan reads but does not build: it must exist before anything runs. */
+export interface UpstreamRelation {
+  id: NodeId;
+  schema: string;
+  identifier: string;
+}
+
+export interface Plan {
+  command: Command;
+  /** In dependency order; `after` lists the steps (of this plan) a step waits for. */
+  steps: Step[];
+  upstream: UpstreamRelation[];
+}
+
+const KINDS: Record<Command, ReadonlySet<ManifestNode['resourceType']>> = {
+  build: new Set(['seed', 'model', 'test']),
+  run: new Set(['model']),
+  seed: new Set(['seed']),
+  test: new Set(['test']),
+};
+
+/**
+ * Turns a selection into steps. Ephemeral models are not steps (they are inlined). In `build`, a
+ * model's tests gate its children: a child waits for the tests of its parent, so a failing test skips it.
+ *
+ * @example buildPlan(manifest, dag, selection.ids, 'build').steps.map((s) => s.kind)  // ['seed', 'materialize', 'test', ...]
+ */
+export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeId[], command: Command): Plan {
+  const kinds = KINDS[command];
+  const chosen = selected.filter((id) => {
+    const node = manifest.nodes[id];
+    return node && kinds.has(node.resourceType) && node.config.materialized !== 'ephemeral';
+  });
+  const inPlan = new Set<NodeId>(chosen);
+
+  /** The nearest ancestors of `id` that are steps, looking through nodes that are not. */
+  const nearestSteps = (id: NodeId): NodeId[] => {
+    const found = new Set<NodeId>();
+    const seen = new Set<NodeId>();
+    const stack = [...dag.parents(id)];
+    while (stack.length > 0) {
+      const parent = stack.pop()!;
+      if (seen.has(parent)) continue;
+      seen.add(parent);
+      if (inPlan.has(parent)) found.add(parent);
+      else stack.push(...dag.parents(parent));
+    }
+    return [...found];
+  };
+
+  const after = new Map<NodeId, Set<NodeId>>(chosen.map((id) => [id, new Set(nearestSteps(id))]));
+
+  if (command === 'build') {
+    for (const id of chosen) {
+      const test = manifest.nodes[id];
+      const attached = test.resourceType === 'test' ? test.test?.attachedNode : undefined;
+      if (!attached) continue;
+      const testParents = new Set(test.dependsOn.nodes);
+      for (const child of dag.children(attached)) {
+        if (child === id || testParents.has(child) || !inPlan.has(child)) continue;
+        if (manifest.nodes[child]?.resourceType === 'test') continue;
+        after.get(child)!.add(id);
+      }
+    }
+  }
+
+  const upstream = new Map<NodeId, UpstreamRelation>();
+  const addUpstream = (id: NodeId, seen: Set<NodeId>) => {
+    if (seen.has(id) || inPlan.has(id)) return;
+    seen.add(id);
+    const node: AnyNode | undefined = (manifest.nodes[id] as ManifestNode | undefined) ?? manifest.sources[id];
+    if (!node) return;
+    if (node.resourceType === 'source') {
+      if (node.loadedBy && inPlan.has(node.loadedBy)) return;
+      upstream.set(id, { id, schema: node.schema, identifier: node.identifier });
+    } else if (node.config.materialized === 'ephemeral') {
+      for (const parent of dag.parents(id)) addUpstream(parent, seen);
+    } else if (node.resourceType !== 'test') {
+      upstream.set(id, { id, schema: node.schema, identifier: node.alias });
+    }
+  };
+  for (const id of chosen) for (const parent of dag.parents(id)) addUpstream(parent, new Set());
+
+  const steps: Step[] = chosen.map((id) => {
+    const type = manifest.nodes[id].resourceType;
+    const kind = type === 'seed' ? 'seed' : type === 'test' ? 'test' : 'materialize';
+    return { kind, id, after: [...after.get(id)!] } as Step;
+  });
+  return { command, steps: orderSteps(steps), upstream: [...upstream.values()] };
+}
+
+/** Keeps the given order but makes sure each step comes after everything in its `after`. */
+function orderSteps(steps: Step[]): Step[] {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const done = new Set<NodeId>();
+  const ordered: Step[] = [];
+  const visit = (step: Step) => {
+    if (done.has(step.id)) return;
+    done.add(step.id);
+    for (const dep of step.after) {
+      const other = byId.get(dep);
+      if (other) visit(other);
+    }
+    ordered.push(step);
+  };
+  for (const step of steps) visit(step);
+  return ordered;
+}

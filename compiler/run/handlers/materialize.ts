@@ -1,0 +1,148 @@
+import type { Connection, Relation } from '../../adapters/adapter.js';
+import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
+import type { IndexConfig, ManifestNode } from '../../manifest/types.js';
+import { callMacroInNode, compileNode, renderInNode } from '../../render/compile-node.js';
+import { TemplateRelation } from '../../render/relation.js';
+import type { Step } from '../../plan/build-plan.js';
+import { ensureSchema, inTransaction, relationKind, swapRelation } from '../relation-sql.js';
+import type { RunContext, StepOutcome } from '../run-context.js';
+import { indexName, scratchName } from '../scratch-names.js';
+
+/**
+ * Builds a model. Every materialization builds aside and swaps in one transaction, so a failure leaves
+ * the previous relation as it was, and readers never see it missing or half built:
+ *
+ *   begin → pre-hooks → create <name>__strata_tmp_<run> as (select) → indexes → swap → post-hooks → commit
+ *
+ * Incremental models, once their table exists, insert (or delete+insert on `unique_key`) instead.
+ */
+export async function materializeModel(step: Extract<Step, { kind: 'materialize' }>, context: RunContext): Promise<StepOutcome> {
+  const node = context.parsed.manifest.nodes[step.id];
+  const target: Relation = { schema: node.schema, identifier: node.alias };
+  const materialized = node.config.materialized;
+  return context.adapter.withConnection(async (connection) => {
+    await ensureSchema(connection, node.schema);
+    const existing = await relationKind(connection, target);
+    const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
+    const sql = compileNode(context.parsed, node.id, { isIncremental: incremental });
+    const compiledPath = context.writeCompiled(node, sql);
+    const log = new StatementLog(connection);
+
+    const outcome = await inTransaction(connection, async () => {
+      for (const hook of node.config.pre_hook) await log.exec(renderInNode(context.parsed, node.id, hookSql(hook)));
+      let rows: number | undefined;
+      let notices: string[] = [];
+      if (incremental) {
+        rows = await mergeIncremental(log, context, node, target, sql);
+      } else if (materialized === 'view') {
+        const scratch = { schema: node.schema, identifier: scratchName(node.alias, 'tmp', context.runId) };
+        await log.exec(createViewAs(context, node, scratch, sql));
+        notices = await swapRelation(log, target, scratch, 'view', scratchName(node.alias, 'old', context.runId));
+      } else {
+        const scratch = { schema: node.schema, identifier: scratchName(node.alias, 'tmp', context.runId) };
+        rows = (await log.query(createTableAs(context, node, scratch, sql))).rowCount ?? undefined;
+        const indexes = await createIndexes(log, scratch, node.config.indexes, context.runId);
+        notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
+        for (const index of indexes) {
+          await log.exec(`alter index ${quoteIdent(node.schema)}.${quoteIdent(index.temporary)} rename to ${quoteIdent(index.final)}`);
+        }
+      }
+      for (const hook of node.config.post_hook) await log.exec(renderInNode(context.parsed, node.id, hookSql(hook)));
+      return { rows, notices };
+    });
+    context.writeRun(node, log.text());
+    const kind = incremental ? 'incremental' : materialized === 'view' ? 'view' : 'table';
+    const rows = outcome.rows;
+    return {
+      status: 'success',
+      materialized: kind,
+      relation: `${node.schema}.${node.alias}`,
+      message: materialized === 'view' ? 'CREATE VIEW' : incremental ? `INSERT ${rows ?? 0}` : `SELECT ${rows ?? 0}`,
+      rowsAffected: rows,
+      compiledPath,
+      notices: outcome.notices,
+    };
+  });
+}
+
+function hookSql(hook: unknown): string {
+  if (typeof hook === 'string') return hook;
+  if (hook && typeof hook === 'object' && 'sql' in hook) return String((hook as { sql: unknown }).sql);
+  return String(hook);
+}
+
+function createTableAs(context: RunContext, node: ManifestNode, relation: Relation, sql: string, temporary = false): string {
+  if (context.parsed.renderer.hasProjectMacro('create_table_as')) {
+    return callMacroInNode(context.parsed, node.id, 'create_table_as', [temporary, asTemplate(relation, temporary), sql]);
+  }
+  const name = temporary ? quoteIdent(relation.identifier) : quoteRelation(relation);
+  return `create ${temporary ? 'temporary ' : ''}table ${name} as (\n${sql}\n)`;
+}
+
+function createViewAs(context: RunContext, node: ManifestNode, relation: Relation, sql: string): string {
+  if (context.parsed.renderer.hasProjectMacro('create_view_as')) {
+    return callMacroInNode(context.parsed, node.id, 'create_view_as', [asTemplate(relation, false), sql]);
+  }
+  return `create view ${quoteRelation(relation)} as (\n${sql}\n)`;
+}
+
+function asTemplate(relation: Relation, temporary: boolean): TemplateRelation {
+  if (!temporary) return new TemplateRelation(relation.schema, relation.identifier);
+  const bare = new TemplateRelation('', relation.identifier);
+  bare.toString = () => quoteIdent(relation.identifier);
+  return bare;
+}
+
+async function createIndexes(log: StatementLog, table: Relation, indexes: IndexConfig[], runId: string) {
+  const created: { temporary: string; final: string }[] = [];
+  for (const [i, index] of indexes.entries()) {
+    const columns = index.columns;
+    const final = indexName(table.identifier.replace(/__strata_tmp_.*$/, ''), columns, index.unique === true);
+    const temporary = scratchName(`ix${i}`, 'tmp', runId);
+    await log.exec(
+      `create ${index.unique ? 'unique ' : ''}index ${quoteIdent(temporary)} on ${quoteRelation(table)}` +
+        `${index.type ? ` using ${index.type}` : ''} (${columns.map(quoteIdent).join(', ')})`,
+    );
+    created.push({ temporary, final });
+  }
+  return created;
+}
+
+async function mergeIncremental(log: StatementLog, context: RunContext, node: ManifestNode, target: Relation, sql: string) {
+  const scratch = { schema: '', identifier: scratchName(node.alias, 'new', context.runId) };
+  await log.exec(createTableAs(context, node, scratch, sql, true));
+  const columns = (await log.query(`select * from ${quoteIdent(scratch.identifier)} limit 0`)).fields.map((f) => quoteIdent(f.name));
+  const keys = node.config.unique_key === undefined ? [] : ([] as string[]).concat(node.config.unique_key);
+  if (keys.length > 0) {
+    const match = keys.map((k) => `${quoteRelation(target)}.${quoteIdent(k)} = strata_new.${quoteIdent(k)}`).join(' and ');
+    await log.exec(`delete from ${quoteRelation(target)} using ${quoteIdent(scratch.identifier)} as strata_new where ${match}`);
+  }
+  const inserted = await log.query(
+    `insert into ${quoteRelation(target)} (${columns.join(', ')}) select ${columns.join(', ')} from ${quoteIdent(scratch.identifier)}`,
+  );
+  await log.exec(`drop table ${quoteIdent(scratch.identifier)}`);
+  return inserted.rowCount ?? 0;
+}
+
+/** A connection that remembers the statements it ran, for target/run/. */
+class StatementLog implements Connection {
+  private readonly statements: string[] = [];
+  constructor(private readonly connection: Connection) {}
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]) {
+    if (!sql.startsWith('select set_config') && !sql.startsWith('select current_setting')) this.statements.push(sql);
+    return this.connection.query<Row>(sql, params);
+  }
+  exec(sql: string) {
+    this.statements.push(sql);
+    return this.connection.exec(sql);
+  }
+  copyFromCsvFile(relation: Relation, columns: string[], csvPath: string) {
+    this.statements.push(`copy ${quoteRelation(relation)} from '${csvPath}' (format csv, header true)`);
+    return this.connection.copyFromCsvFile(relation, columns, csvPath);
+  }
+  text(): string {
+    return this.statements.map((s) => `${s.trim()};`).join('\n\n') + '\n';
+  }
+}
+
+export { StatementLog };

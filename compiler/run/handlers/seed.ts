@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { Relation } from '../../adapters/adapter.js';
+import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
+import type { Step } from '../../plan/build-plan.js';
+import { StrataError } from '../../diagnostics/strata-error.js';
+import { ensureSchema, inTransaction, swapRelation } from '../relation-sql.js';
+import type { RunContext, StepOutcome } from '../run-context.js';
+import { scratchName } from '../scratch-names.js';
+import { StatementLog } from './materialize.js';
+import { inferSeedColumns } from './seed-types.js';
+
+/**
+ * Loads a CSV seed: a table with the inferred (or `column_types`) types is filled with COPY under a
+ * temporary name and swapped in, in one transaction: never row-by-row INSERTs.
+ */
+export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: RunContext): Promise<StepOutcome> {
+  const node = context.parsed.manifest.nodes[step.id];
+  const file = join(context.parsed.project.root, node.path);
+  const overrides = (node.config.column_types ?? {}) as Record<string, string>;
+  const columns = inferSeedColumns(file, overrides);
+  const unknown = Object.keys(overrides).filter((name) => !columns.names.includes(name));
+  if (unknown.length > 0) {
+    throw new StrataError({
+      code: 'STR410',
+      message: `column_types names columns the seed does not have: ${unknown.join(', ')}`,
+      file: node.patchPath ?? node.path,
+      hint: `the seed's columns are: ${columns.names.join(', ')}`,
+    });
+  }
+  const target: Relation = { schema: node.schema, identifier: node.alias };
+  const scratch: Relation = { schema: node.schema, identifier: scratchName(node.alias, 'tmp', context.runId) };
+  return context.adapter.withConnection(async (connection) => {
+    await ensureSchema(connection, node.schema);
+    const log = new StatementLog(connection);
+    const { rows, notices } = await inTransaction(connection, async () => {
+      const definition = columns.names.map((name, i) => `${quoteIdent(name)} ${columns.types[i]}`).join(',\n  ');
+      await log.exec(`create table ${quoteRelation(scratch)} (\n  ${definition}\n)`);
+      const rows = await log.copyFromCsvFile(scratch, columns.names, file);
+      const notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
+      return { rows, notices };
+    });
+    context.writeRun(node, log.text());
+    return {
+      status: 'success',
+      materialized: 'seed',
+      relation: `${node.schema}.${node.alias}`,
+      message: `INSERT ${rows}`,
+      rowsAffected: rows,
+      notices,
+    };
+  });
+}

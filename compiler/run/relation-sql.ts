@@ -1,0 +1,152 @@
+import type { Connection, Relation } from '../adapters/adapter.js';
+import { quoteIdent, quoteRelation } from '../adapters/quote.js';
+
+export type RelationKind = 'table' | 'view';
+
+/** Runs `fn` inside a transaction on `connection`; rolls back on any error. */
+export async function inTransaction<T>(connection: Connection, fn: () => Promise<T>): Promise<T> {
+  await connection.exec('begin');
+  try {
+    const result = await fn();
+    await connection.exec('commit');
+    return result;
+  } catch (error) {
+    await connection.exec('rollback').catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function ensureSchema(connection: Connection, schema: string): Promise<void> {
+  const found = await connection.query('select 1 from pg_namespace where nspname = $1', [schema]);
+  if (found.rows.length === 0) await connection.exec(`create schema if not exists ${quoteIdent(schema)}`);
+}
+
+/** What `relation` is in the database now, if anything. */
+export async function relationKind(connection: Connection, relation: Relation): Promise<RelationKind | undefined> {
+  const result = await connection.query<{ relkind: string }>(
+    `select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = $1 and c.relname = $2`,
+    [relation.schema, relation.identifier],
+  );
+  const kind = result.rows[0]?.relkind;
+  if (kind === 'r' || kind === 'p') return 'table';
+  if (kind === 'v' || kind === 'm') return 'view';
+  return undefined;
+}
+
+/** Which of `relations` exist, by `schema.identifier`. One query. */
+export async function existingRelations(connection: Connection, relations: Relation[]): Promise<Set<string>> {
+  if (relations.length === 0) return new Set();
+  const result = await connection.query<{ schema: string; name: string }>(
+    `select n.nspname as schema, c.relname as name
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind in ('r', 'p', 'v', 'm', 'f')
+       and (n.nspname, c.relname) in (select * from unnest($1::text[], $2::text[]))`,
+    [relations.map((r) => r.schema), relations.map((r) => r.identifier)],
+  );
+  return new Set(result.rows.map((row) => `${row.schema}.${row.name}`));
+}
+
+interface DependentView {
+  schema: string;
+  name: string;
+  materialized: boolean;
+  definition: string;
+}
+
+/** Every view depending on `relation`, directly or through other views, outermost last. */
+async function dependentViews(connection: Connection, relation: Relation): Promise<DependentView[]> {
+  // Definitions are read with an empty search path so that every name in them is schema-qualified.
+  const saved = await connection.query<{ path: string }>(`select current_setting('search_path') as path`);
+  await connection.query(`select set_config('search_path', 'pg_catalog', true)`);
+  try {
+    const result = await connection.query<DependentView & { depth: number }>(
+      `with recursive deps(oid, depth) as (
+         select r.ev_class, 1
+         from pg_depend d join pg_rewrite r on r.oid = d.objid
+         where d.classid = 'pg_rewrite'::regclass and d.refobjid = $1::regclass and r.ev_class <> $1::regclass
+         union
+         select r.ev_class, deps.depth + 1
+         from deps
+         join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.refobjid = deps.oid
+         join pg_rewrite r on r.oid = d.objid
+         where r.ev_class <> deps.oid
+       )
+       select n.nspname as schema, c.relname as name, c.relkind = 'm' as materialized,
+              pg_get_viewdef(c.oid) as definition, max(deps.depth) as depth
+       from deps join pg_class c on c.oid = deps.oid join pg_namespace n on n.oid = c.relnamespace
+       group by c.oid, n.nspname, c.relname, c.relkind
+       order by max(deps.depth), n.nspname, c.relname`,
+      [quoteRelation(relation)],
+    );
+    return result.rows;
+  } finally {
+    await connection.query(`select set_config('search_path', $1, true)`, [saved.rows[0]?.path ?? '"$user", public']);
+  }
+}
+
+/**
+ * Replaces `target` by `replacement` (already built, same schema) inside the caller's transaction:
+ *
+ *   capture views depending on target → rename target to backup → rename replacement to target →
+ *   rebind each dependent view to the new relation (create or replace, keeping its grants) →
+ *   drop backup.
+ *
+ * A dependent view that no longer fits (a column it reads is gone) is dropped with the backup and
+ * re-created from its definition when possible; otherwise the returned notices say it was dropped.
+ * dbt drops dependent views with CASCADE; we keep them.
+ */
+export async function swapRelation(
+  connection: Connection,
+  target: Relation,
+  replacement: Relation,
+  replacementKind: RelationKind,
+  backupName: string,
+): Promise<string[]> {
+  const notices: string[] = [];
+  const existing = await relationKind(connection, target);
+  const alter = (kind: RelationKind) => (kind === 'view' ? 'alter view' : 'alter table');
+  if (!existing) {
+    await connection.exec(`${alter(replacementKind)} ${quoteRelation(replacement)} rename to ${quoteIdent(target.identifier)}`);
+    return notices;
+  }
+  const dependents = await dependentViews(connection, target);
+  const backup = { schema: target.schema, identifier: backupName };
+  await connection.exec(`${alter(existing)} ${quoteRelation(target)} rename to ${quoteIdent(backupName)}`);
+  await connection.exec(`${alter(replacementKind)} ${quoteRelation(replacement)} rename to ${quoteIdent(target.identifier)}`);
+
+  const broken: DependentView[] = [];
+  for (const view of dependents) {
+    if (view.materialized) {
+      broken.push(view);
+      continue;
+    }
+    await connection.exec('savepoint strata_rebind');
+    try {
+      await connection.exec(
+        `create or replace view ${quoteRelation({ schema: view.schema, identifier: view.name })} as ${view.definition}`,
+      );
+      await connection.exec('release savepoint strata_rebind');
+    } catch {
+      await connection.exec('rollback to savepoint strata_rebind');
+      broken.push(view);
+    }
+  }
+  const drop = existing === 'view' ? 'drop view' : 'drop table';
+  await connection.exec(`${drop} ${quoteRelation(backup)}${broken.length > 0 ? ' cascade' : ''}`);
+  for (const view of broken) {
+    const relation = quoteRelation({ schema: view.schema, identifier: view.name });
+    await connection.exec('savepoint strata_recreate');
+    try {
+      await connection.exec(`create ${view.materialized ? 'materialized view' : 'view'} ${relation} as ${view.definition}`);
+      await connection.exec('release savepoint strata_recreate');
+      notices.push(`re-created dependent view ${view.schema}.${view.name}`);
+    } catch (error) {
+      await connection.exec('rollback to savepoint strata_recreate');
+      notices.push(
+        `dropped dependent view ${view.schema}.${view.name}: it no longer fits ${target.schema}.${target.identifier} (${(error as Error).message}); rebuild it`,
+      );
+    }
+  }
+  return notices;
+}
