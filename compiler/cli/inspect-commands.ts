@@ -30,6 +30,7 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
     count++;
   }
   writer.writeManifest(parsed.manifest);
+  writer.flush();
   reporter.info(describeProject(session));
   reporter.info(`Compiled ${count} nodes to ${join(project.paths.target, 'compiled')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
   return 0;

@@ -48,6 +48,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     );
     const elapsed = (Date.now() - started) / 1000;
     writer.writeRunResults(results, elapsed, command, session.invocationId);
+    writer.flush();
     reporter.event({ type: 'run-finished', results, elapsed });
     return results.some((r) => r.status === 'error' || r.status === 'fail' || (r.status === 'skipped' && args.failFast)) ? 1 : 0;
   } finally {

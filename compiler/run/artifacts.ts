@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { ManifestNode, Manifest } from '../manifest/types.js';
 import type { NodeResult } from './events.js';
@@ -22,11 +23,41 @@ export class TargetWriter {
     return join(this.dir, kind, this.projectName, path);
   }
 
-  /** Writes the compiled SQL; returns its path relative to the project root. */
+  /**
+   * Writes the compiled SQL; returns its path relative to the project root. A file that the previous
+   * run wrote with the same text (by the index in compiled/) is not written again: after an edit, only a
+   * few of thousands of files change, and writing is what costs.
+   */
   writeCompiled(node: ManifestNode, sql: string): string {
     const file = this.nodeFile('compiled', node);
-    writeFile(file, sql.endsWith('\n') ? sql : `${sql}\n`);
+    const text = sql.endsWith('\n') ? sql : `${sql}\n`;
+    const hash = createHash('sha1').update(text).digest('base64');
+    const index = this.compiledIndex();
+    const key = relative(this.dir, file);
+    if (index.previous[key] !== hash || !existsSync(file)) writeFile(file, text);
+    index.next[key] = hash;
+    index.dirty = true;
     return relative(this.root, file);
+  }
+
+  private index: { previous: Record<string, string>; next: Record<string, string>; dirty: boolean } | undefined;
+
+  private compiledIndex() {
+    if (!this.index) {
+      let previous: Record<string, string> = {};
+      try {
+        previous = JSON.parse(readFileSync(join(this.dir, 'compiled', INDEX_FILE), 'utf8')) as Record<string, string>;
+      } catch {
+        previous = {};
+      }
+      this.index = { previous, next: { ...previous }, dirty: false };
+    }
+    return this.index;
+  }
+
+  /** Saves the index of compiled files (call once at the end of a command). */
+  flush(): void {
+    if (this.index?.dirty) writeFile(join(this.dir, 'compiled', INDEX_FILE), JSON.stringify(this.index.next));
   }
 
   writeRun(node: ManifestNode, sql: string): void {
@@ -59,6 +90,8 @@ export class TargetWriter {
 }
 
 const madeDirs = new Set<string>();
+
+const INDEX_FILE = '.strata-index.json';
 
 function writeFile(file: string, text: string): void {
   const dir = dirname(file);
