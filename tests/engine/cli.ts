@@ -1,0 +1,123 @@
+/**
+ * Runs the Strata CLI as users do, as a child process (`node bin/strata.js ...`), on copies of the
+ * fixture projects in tests/fixtures/projects/.
+ *
+ * @example
+ *   const dir = projectOn('shop', engine.makeIsolatedTarget(uniqueSchema('shop')));
+ *   const result = await strata(['build', '--project-dir', dir]);
+ *   expect(result.exitCode).toBe(0);
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import type { Adapter } from '../../compiler/adapters/adapter.js';
+import { openAdapter } from '../../compiler/adapters/open-adapter.js';
+import type { TargetConfig } from '../../compiler/project/target.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/projects');
+const BIN = path.join(REPO_ROOT, 'bin/strata.js');
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, for assertions that do not care which. */
+  output: string;
+}
+
+export interface CliOptions {
+  /** Extra environment variables for the child. */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** `strata <args>`; resolves when the child exits (never rejects on a non-zero exit code). */
+export function strata(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code ?? (signal ? 128 : -1), stdout, stderr, output: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh copy of a fixture project in a temp directory (removed after the test file). */
+export function copyFixture(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `strata-${name}-`));
+  tempDirs.push(dir);
+  fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+}
+
+/** The `targets:` entry of project.yml for a test target (JSON is YAML). */
+export function targetYaml(target: TargetConfig): string {
+  const entry =
+    target.type === 'pglite'
+      ? { type: 'pglite', path: target.path, schema: target.schema }
+      : { type: 'postgres', url: target.url, schema: target.schema, threads: target.threads };
+  return `\ntarget: ${target.name}\ntargets:\n  ${target.name}: ${JSON.stringify(entry)}\n`;
+}
+
+/** Copies a fixture and points its project.yml at `target`; `files` adds or replaces files. */
+export function projectOn(fixture: string, target: TargetConfig, files: Record<string, string> = {}): string {
+  const dir = copyFixture(fixture);
+  fs.appendFileSync(path.join(dir, 'project.yml'), targetYaml(target));
+  writeFiles(dir, files);
+  return dir;
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+}
+
+export interface RunResult {
+  unique_id: string;
+  status: 'success' | 'error' | 'fail' | 'warn' | 'pass' | 'skipped';
+  message: string;
+  timing: { name: string; started_at: string; completed_at: string }[];
+  error: { message: string; file?: string } | null;
+}
+
+/** target/run_results.json's results by node name (`model.shop.x` → `x`). */
+export function runResults(dir: string): Map<string, RunResult> {
+  const document = JSON.parse(fs.readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')) as { results: RunResult[] };
+  return new Map(document.results.map((r) => [r.unique_id.split('.').slice(2).join('.'), r]));
+}
+
+/** Status of each node in run_results.json, by name, sorted by name. */
+export function statuses(dir: string): Record<string, string> {
+  return Object.fromEntries([...runResults(dir)].sort(([a], [b]) => a.localeCompare(b)).map(([name, r]) => [name, r.status]));
+}
+
+/** Opens an adapter on `target` for the duration of `fn` (PGlite: only while no CLI child has it open). */
+export async function withAdapter<T>(target: TargetConfig, fn: (adapter: Adapter) => Promise<T>): Promise<T> {
+  const adapter = await openAdapter(target);
+  try {
+    return await fn(adapter);
+  } finally {
+    await adapter.close();
+  }
+}
