@@ -2,6 +2,8 @@
  * The one entry point to a database. The driver is imported only here and only when needed, so the
  * commands that need no database (`compile`, `ls`) never load PGlite's WebAssembly or `pg`.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Adapter } from './adapter.js';
 import type { TargetConfig } from '../project/target.js';
 
@@ -18,6 +20,9 @@ export interface OpenAdapterOptions {
 export async function openAdapter(target: TargetConfig, options: OpenAdapterOptions = {}): Promise<Adapter> {
   switch (target.type) {
     case 'pglite': {
+      if (!existsSync(join(target.path, 'PG_VERSION'))) {
+        options.onNotice?.(`Creating the embedded database in ${target.path} (first run only: a few seconds)`);
+      }
       const { openPglite } = await import('./pglite/pglite-adapter.js');
       return openPglite(target, options);
     }

@@ -1,5 +1,5 @@
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
-import type { NodeId } from '../manifest/types.js';
+import type { ManifestNode, NodeId } from '../manifest/types.js';
 import type { Plan, Step } from '../plan/build-plan.js';
 import type { EmitEvent, NodeResult } from './events.js';
 import { loadSeed } from './handlers/seed.js';
@@ -90,7 +90,7 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
       const handler = HANDLERS[step.kind] as Handler;
       handler(step, context)
         .catch((error: unknown): StepOutcome & { error?: Diagnostic } => {
-          const diagnostic = toDiagnostic(error, node.test?.position?.file ?? node.path);
+          const diagnostic = toDiagnostic(error, node, context.parsed.templates.get(node.id)?.static === true);
           return { status: 'error', message: diagnostic.message, error: diagnostic } as StepOutcome & { error: Diagnostic };
         })
         .then((outcome) => {
@@ -162,15 +162,31 @@ function describe(context: RunContext, step: Step): string {
   return `${node.config.materialized} model ${node.schema}.${node.alias}`;
 }
 
-/** A database or engine error as a diagnostic, mapped back into the model file where Postgres says where. */
-function toDiagnostic(error: unknown, file: string): Diagnostic {
+/**
+ * A database or engine error as a diagnostic. Where Postgres gives the `position` of the error in the
+ * statement, it is mapped into the compiled SQL; for a statically parsed model, compiled lines are the
+ * file's lines, so the error points into the model file itself.
+ */
+function toDiagnostic(error: unknown, node: ManifestNode, linesPreserved: boolean): Diagnostic {
   if (error instanceof StrataError) return error.diagnostics[0];
   const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string }).code;
-  return {
+  const { code, position, statement } = error as { code?: string; position?: string | number; statement?: string };
+  const file = node.test?.position?.file ?? node.path;
+  const diagnostic: Diagnostic = {
     code: 'STR401',
     message: `database error${code ? ` ${code}` : ''}: ${message}`,
     file,
     hint: 'see the compiled SQL under target/compiled/',
   };
+  const sql = node.compiledSql;
+  const at = Number(position) - 1;
+  const start = sql && statement ? statement.indexOf(sql) : -1;
+  if (sql && start >= 0 && at >= start && at < start + sql.length) {
+    const before = sql.slice(0, at - start);
+    const line = before.split('\n').length;
+    const column = at - start - before.lastIndexOf('\n');
+    if (linesPreserved && !node.test?.position) return { ...diagnostic, line, column };
+    return { ...diagnostic, hint: `at line ${line}, column ${column} of the compiled SQL under target/compiled/` };
+  }
+  return diagnostic;
 }

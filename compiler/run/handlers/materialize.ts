@@ -25,6 +25,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     const existing = await relationKind(connection, target);
     const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
     const sql = compileNode(context.parsed, node.id, { isIncremental: incremental });
+    node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);
 
@@ -130,11 +131,11 @@ class StatementLog implements Connection {
   constructor(private readonly connection: Connection) {}
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]) {
     if (!sql.startsWith('select set_config') && !sql.startsWith('select current_setting')) this.statements.push(sql);
-    return this.connection.query<Row>(sql, params);
+    return this.connection.query<Row>(sql, params).catch(withStatement(sql));
   }
   exec(sql: string) {
     this.statements.push(sql);
-    return this.connection.exec(sql);
+    return this.connection.exec(sql).catch(withStatement(sql));
   }
   copyFromCsvFile(relation: Relation, columns: string[], csvPath: string) {
     this.statements.push(`copy ${quoteRelation(relation)} from '${csvPath}' (format csv, header true)`);
@@ -145,4 +146,12 @@ class StatementLog implements Connection {
   }
 }
 
-export { StatementLog };
+/** Keeps the failing statement on a database error, so its `position` can be mapped back to the model. */
+function withStatement(sql: string) {
+  return (error: unknown): never => {
+    if (error && typeof error === 'object') Object.assign(error, { statement: sql });
+    throw error;
+  };
+}
+
+export { StatementLog, withStatement };

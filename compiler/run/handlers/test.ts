@@ -4,6 +4,7 @@ import type { ManifestNode } from '../../manifest/types.js';
 import type { Step } from '../../plan/build-plan.js';
 import { compileNode } from '../../render/compile-node.js';
 import { ensureSchema, inTransaction } from '../relation-sql.js';
+import { withStatement } from './materialize.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
 
 /** How many failing rows the output shows. */
@@ -17,11 +18,13 @@ export const SAMPLE_ROWS = 5;
 export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context: RunContext): Promise<StepOutcome> {
   const node = context.parsed.manifest.nodes[step.id];
   const sql = compileNode(context.parsed, node.id);
+  node.compiledSql = sql;
   const compiledPath = context.writeCompiled(node, sql);
   const limit = typeof node.config.limit === 'number' ? ` limit ${node.config.limit}` : '';
   const body = `select * from (\n${sql}\n) as strata_test${limit}`;
   return context.adapter.withConnection(async (connection) => {
-    const count = await connection.query<{ failures: number | string }>(`select count(*) as failures from (${body}) as strata_count`);
+    const countSql = `select count(*) as failures from (${body}) as strata_count`;
+    const count = await connection.query<{ failures: number | string }>(countSql).catch(withStatement(countSql));
     const failures = Number(count.rows[0]?.failures ?? 0);
     let sampleRows: Record<string, unknown>[] | undefined;
     if (failures > 0) sampleRows = (await connection.query(`${body} limit ${SAMPLE_ROWS}`)).rows;
