@@ -37,20 +37,8 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
     throw new StrataError({ code: 'STR220', message: `nothing to compile for ${id}` });
   }
   const ephemeralUsed: ManifestNode[] = [];
-  const relationFor = (target: ManifestNode | undefined, name: string) => {
-    if (!target) throw new Error(`unknown ref '${name}'`);
-    if (target.config.materialized === 'ephemeral') {
-      if (!ephemeralUsed.includes(target)) ephemeralUsed.push(target);
-      return new CteRelation('', `${CTE_PREFIX}${target.name}`);
-    }
-    return new TemplateRelation(target.schema, target.alias);
-  };
+  const { relationFor, sourceRelation } = resolvers(parsed, ephemeralUsed);
   const refTarget = (name: string) => refIndex(parsed).get(name);
-  const sourceRelation = (sourceName: string, table: string) => {
-    const source = parsed.manifest.sources[`source.${parsed.manifest.projectName}.${sourceName}.${table}`];
-    if (!source) throw new Error(`unknown source '${sourceName}.${table}'`);
-    return new TemplateRelation(source.schema, source.identifier);
-  };
   const self = new TemplateRelation(node.schema, node.alias);
 
   let sql: string | undefined;
@@ -87,6 +75,27 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
     }
   }
   return { sql, ctes };
+}
+
+/**
+ * How refs and sources become relations in the compile pass. With `ephemeralUsed`, a ref to an
+ * ephemeral model becomes its CTE's name and the model is collected for inlining.
+ */
+function resolvers(parsed: ParsedProject, ephemeralUsed?: ManifestNode[]) {
+  const relationFor = (target: ManifestNode | undefined, name: string): TemplateRelation => {
+    if (!target) throw new Error(`unknown ref '${name}'`);
+    if (ephemeralUsed && target.config.materialized === 'ephemeral') {
+      if (!ephemeralUsed.includes(target)) ephemeralUsed.push(target);
+      return new CteRelation('', `${CTE_PREFIX}${target.name}`);
+    }
+    return new TemplateRelation(target.schema, target.alias);
+  };
+  const sourceRelation = (sourceName: string, table: string): TemplateRelation => {
+    const source = parsed.manifest.sources[`source.${parsed.manifest.projectName}.${sourceName}.${table}`];
+    if (!source) throw new Error(`unknown source '${sourceName}.${table}'`);
+    return new TemplateRelation(source.schema, source.identifier);
+  };
+  return { relationFor, sourceRelation };
 }
 
 function compileScope(
@@ -128,15 +137,7 @@ function compileScope(
 export function renderInNode(parsed: ParsedProject, id: NodeId, text: string, options: CompileOptions = {}): string {
   const node = parsed.manifest.nodes[id];
   if (!text.includes('{{') && !text.includes('{%')) return text;
-  const relationFor = (target: ManifestNode | undefined, name: string) => {
-    if (!target) throw new Error(`unknown ref '${name}'`);
-    return new TemplateRelation(target.schema, target.alias);
-  };
-  const sourceRelation = (sourceName: string, table: string) => {
-    const source = parsed.manifest.sources[`source.${parsed.manifest.projectName}.${sourceName}.${table}`];
-    if (!source) throw new Error(`unknown source '${sourceName}.${table}'`);
-    return new TemplateRelation(source.schema, source.identifier);
-  };
+  const { relationFor, sourceRelation } = resolvers(parsed);
   const scope = compileScope(parsed, node, options, relationFor, sourceRelation, new TemplateRelation(node.schema, node.alias));
   const template = parsed.renderer.template(`${node.path}#snippet:${text}`, text, text);
   return parsed.renderer.render(template, scope, node.path);
@@ -145,8 +146,7 @@ export function renderInNode(parsed: ParsedProject, id: NodeId, text: string, op
 /** Calls a macro (a project's override of `create_table_as`, ...) in the context of `node`. */
 export function callMacroInNode(parsed: ParsedProject, id: NodeId, name: string, args: unknown[]): string {
   const node = parsed.manifest.nodes[id];
-  const relationFor = (target: ManifestNode | undefined) => new TemplateRelation(target?.schema ?? '', target?.alias ?? '');
-  const sourceRelation = () => new TemplateRelation('', '');
+  const { relationFor, sourceRelation } = resolvers(parsed);
   const scope = compileScope(parsed, node, {}, relationFor, sourceRelation, new TemplateRelation(node.schema, node.alias));
   return String(parsed.renderer.callMacro(name, args, scope));
 }

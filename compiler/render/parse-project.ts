@@ -441,14 +441,8 @@ function resolveDependencies(
           hint: `this project is '${projectName}'`,
         });
       } else if (!target) {
-        const guess = didYouMean(ref.name, byName.keys());
         if (unavailable.has(ref.name)) continue;
-        problems.push({
-          code: 'STR205',
-          message: `unknown ref '${ref.name}'`,
-          ...at(ref.position),
-          hint: guess ? `did you mean '${guess}'?` : 'no model or seed has that name',
-        });
+        problems.push(unknownReference('STR205', `ref '${ref.name}'`, at(ref.position), didYouMean(ref.name, byName.keys()), 'no model or seed has that name'));
       } else {
         deps.add(target.id);
       }
@@ -456,19 +450,19 @@ function resolveDependencies(
     for (const call of node.sources) {
       const id = nodeId(`source.${projectName}.${call.source}.${call.table}`);
       if (!sources.has(id)) {
-        const guess = didYouMean(`${call.source}.${call.table}`, sourceNames);
-        problems.push({
-          code: 'STR207',
-          message: `unknown source '${call.source}.${call.table}'`,
-          ...at(call.position),
-          hint: guess ? `did you mean '${guess}'?` : 'declare it under sources: in a schema YAML file',
-        });
+        const name = `${call.source}.${call.table}`;
+        const hint = 'declare it under sources: in a schema YAML file';
+        problems.push(unknownReference('STR207', `source '${name}'`, at(call.position), didYouMean(name, sourceNames), hint));
       } else {
         deps.add(id);
       }
     }
     node.dependsOn.nodes = [...deps];
   }
+}
+
+function unknownReference(code: string, what: string, place: Omit<Diagnostic, 'code' | 'message'>, guess: string | undefined, fallback: string): Diagnostic {
+  return { code, message: `unknown ${what}`, ...place, hint: guess ? `did you mean '${guess}'?` : fallback };
 }
 
 function resolveRelations(renderer: Renderer, project: Project, nodes: Map<NodeId, ManifestNode>, problems: Diagnostic[]): void {
