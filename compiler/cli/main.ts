@@ -18,7 +18,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { default: yargs } = await import('yargs');
   let exitCode = 0;
+  // yargs may still call the command's handler after a usage error (e.g. an unknown option in strict
+  // mode): the usage error wins, and the command does not run.
+  let usageError = false;
   const run = (handler: Handler) => async (args: Record<string, unknown>) => {
+    if (usageError) return;
     exitCode = await guarded(args, handler);
   };
 
@@ -71,11 +75,12 @@ export async function main(argv: string[]): Promise<number> {
       if (error) throw error;
       void y;
       process.stderr.write(`error: ${message}\nRun 'strata --help' for usage.\n`);
+      usageError = true;
       exitCode = 2;
     });
 
   await parser.parseAsync();
-  return exitCode;
+  return usageError ? 2 : exitCode;
 }
 
 function selectOptions<T>(y: Argv<T>) {
