@@ -1,0 +1,267 @@
+/**
+ * The Pagila project of this repository, built by the CLI (a child process, as users run it) on a copy
+ * of the project at scale 1 (the committed seeds), on each engine; then gold is checked against figures
+ * computed without the models: from the seed CSVs in plain JavaScript, and from the raw seed tables in
+ * plain SQL.
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Adapter } from '../../compiler/adapters/adapter.js';
+import { openAdapter } from '../../compiler/adapters/open-adapter.js';
+import { quoteIdent } from '../../compiler/adapters/quote.js';
+import type { TargetConfig } from '../../compiler/project/target.js';
+import { describeEachEngine, uniqueSchema } from '../support/engines.js';
+import {
+  columnTypes,
+  goldRows,
+  goldTierCounts,
+  goldTotals,
+  rawRows,
+  rawTierCounts,
+  rawTotals,
+} from './gold-sql.js';
+import {
+  copyPagilaProject,
+  csvFigures,
+  describeRun,
+  formatCents,
+  SEED_TABLES,
+  SEEDS_DIR,
+  strata,
+  summary,
+  writeTargets,
+  type CliResult,
+} from './pagila-project.js';
+
+/** Scale 1, from seeds/*.csv alone. */
+const seeds = csvFigures(SEEDS_DIR);
+
+describeEachEngine('pagila project at scale 1', (engine) => {
+  let schema: string;
+  let target: TargetConfig;
+  let projectDir: string;
+  let build: CliResult;
+  let adapter: Adapter | undefined;
+
+  const gold = () => `${schema}_gold`;
+  const raw = () => `${schema}_raw`;
+
+  /** The adapter on the build's target, opened on first use (PGlite: closed again before each CLI run). */
+  async function db(): Promise<Adapter> {
+    adapter ??= await openAdapter(target);
+    return adapter;
+  }
+  async function closeDb(): Promise<void> {
+    const open = adapter;
+    adapter = undefined;
+    await open?.close();
+  }
+
+  beforeAll(async () => {
+    schema = uniqueSchema('pagila');
+    target = engine.makeIsolatedTarget(schema);
+    projectDir = copyPagilaProject();
+    writeTargets(projectDir, { test: target }, 'test');
+    build = await strata(['build', '--project-dir', projectDir]);
+  });
+
+  afterAll(async () => {
+    await closeDb();
+    if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });
+  });
+
+  it('builds seeds, bronze, silver and gold with every test passing', async () => {
+    expect(build.exitCode, describeRun(build)).toBe(0);
+    const counts = summary(build.stdout);
+    expect(counts, describeRun(build)).toBeDefined();
+    expect(counts).toMatchObject({ error: 0, warn: 0, skip: 0 });
+    expect(counts!.pass).toBe(counts!.total);
+    expect(counts!.pass).toBeGreaterThanOrEqual(133);
+
+    const relations = await (await db()).query<{ table_schema: string; table_type: string; n: number }>(
+      `select table_schema, table_type, count(*)::int as n from information_schema.tables
+       where table_schema like $1 group by 1, 2 order by 1, 2`,
+      [`${schema}\\_%`],
+    );
+    expect(relations.rows).toEqual([
+      { table_schema: `${schema}_bronze`, table_type: 'VIEW', n: 13 },
+      { table_schema: `${schema}_gold`, table_type: 'BASE TABLE', n: 2 },
+      { table_schema: `${schema}_gold`, table_type: 'VIEW', n: 1 },
+      { table_schema: `${schema}_raw`, table_type: 'BASE TABLE', n: SEED_TABLES.length },
+      { table_schema: `${schema}_silver`, table_type: 'BASE TABLE', n: 4 },
+    ]);
+  });
+
+  it('has one gold row per customer: 599', async () => {
+    const totals = await goldTotals(await db(), gold());
+    expect(seeds.customers).toBe(599);
+    expect(totals.rows).toBe(seeds.customers);
+    expect(totals.rows).toBe((await rawTotals(await db(), raw())).rows);
+  });
+
+  it('totals the revenue of seeds/payment.csv to the cent', async () => {
+    const totals = await goldTotals(await db(), gold());
+    expect(formatCents(seeds.revenueCents)).toBe('64238.29');
+    expect(totals.revenue).toBe(formatCents(seeds.revenueCents));
+    expect(totals.revenue).toBe((await rawTotals(await db(), raw())).revenue);
+    expect(totals.rentals).toBe(16_044);
+  });
+
+  it('puts customers in all four tiers, as the raw payments at 100 / 50 / 20 do', async () => {
+    const counts = await goldTierCounts(await db(), gold());
+    expect(counts).toEqual({ Platinum: 229, Gold: 172, Silver: 145, Bronze: 53 });
+    expect(counts).toEqual(seeds.tiers);
+    expect(counts).toEqual(await rawTierCounts(await db(), raw()));
+  });
+
+  it('places customers on and one cent below each threshold in the right tier', async () => {
+    const rows = await goldRows(await db(), gold(), `total_revenue in (100.00, 99.99, 50.00, 49.99, 20.00, 19.99)`);
+    const byRevenue = new Map<string, Set<string>>();
+    for (const row of rows) byRevenue.set(row.total_revenue, (byRevenue.get(row.total_revenue) ?? new Set()).add(row.customer_tier));
+    expect(Object.fromEntries([...byRevenue].map(([revenue, tiers]) => [revenue, [...tiers]]))).toEqual({
+      '100.00': ['Platinum'],
+      '99.99': ['Gold'],
+      '50.00': ['Gold'],
+      '49.99': ['Silver'],
+      '20.00': ['Silver'],
+      '19.99': ['Bronze'],
+    });
+  });
+
+  it('matches a hand-checked customer (43: a rental paid in two payments, a zero payment)', async () => {
+    // From seeds/rental.csv and seeds/payment.csv: 45 rentals from 2022-01-04 01:09:22+00 to
+    // 2022-09-04 20:31:14+00; 46 payments totalling 161.56. Active days 244 → 244 / 30.4375 months.
+    const expected = {
+      customer_id: 43,
+      total_rentals: 45,
+      total_revenue: '161.56',
+      avg_rental_value: '3.59', // 161.56 / 45 = 3.5902
+      first_rental_date: '2022-01-04',
+      last_rental_date: '2022-09-04',
+      customer_lifetime_value: '483.69', // 161.56 / (244 / 30.4375) × 24 = 483.6869
+      avg_rentals_per_month: '5.61', // 45 / (244 / 30.4375) = 5.6134
+      customer_tier: 'Platinum',
+      is_high_value: true,
+    };
+    expect(await rawRows(await db(), raw(), 'customer_id = 43')).toEqual([expected]);
+    expect(await goldRows(await db(), gold(), 'customer_id = 43')).toEqual([expected]);
+  });
+
+  it('gives a customer who never rented zero counts, no dates and Bronze', async () => {
+    const rows = await goldRows(await db(), gold(), 'total_rentals = 0');
+    expect(rows).toHaveLength(15);
+    expect(rows[0]).toEqual({
+      customer_id: 65,
+      total_rentals: 0,
+      total_revenue: '0.00',
+      avg_rental_value: '0.00',
+      first_rental_date: null,
+      last_rental_date: null,
+      customer_lifetime_value: '0.00',
+      avg_rentals_per_month: '0.00',
+      customer_tier: 'Bronze',
+      is_high_value: false,
+    });
+  });
+
+  it('matches plain SQL over the raw tables for every customer', async () => {
+    const expected = await rawRows(await db(), raw());
+    expect(expected).toHaveLength(599);
+    expect(await goldRows(await db(), gold())).toEqual(expected);
+  });
+
+  it('has the columns and types of the spec', async () => {
+    expect(await columnTypes(await db(), gold(), 'gl_customer_metrics')).toEqual([
+      'gl_customer_metrics_key uuid',
+      'customer_id integer',
+      'total_rentals integer',
+      'total_revenue numeric(10,2)',
+      'avg_rental_value numeric(5,2)',
+      'last_rental_date date',
+      'first_rental_date date',
+      'customer_lifetime_value numeric(10,2)',
+      'avg_rentals_per_month numeric(5,2)',
+      'customer_score numeric(8,2)',
+      'customer_tier varchar(20)',
+      'is_high_value boolean',
+      'gl_created_time timestamp',
+      'gl_updated_time timestamp',
+      'gl_is_current boolean',
+    ]);
+  });
+
+  it('has the unique customer_id index and the customer_tier index', async () => {
+    const indexes = await (await db()).query<{ indexdef: string }>(
+      `select indexdef from pg_indexes where schemaname = $1 and tablename = 'gl_customer_metrics' order by indexdef`,
+      [gold()],
+    );
+    const shapes = indexes.rows.map((row) =>
+      row.indexdef.replace(/INDEX \S+ ON \S+/, 'INDEX ON gl_customer_metrics'),
+    );
+    expect(shapes.sort()).toEqual([
+      'CREATE INDEX ON gl_customer_metrics USING btree (customer_tier)',
+      'CREATE UNIQUE INDEX ON gl_customer_metrics USING btree (customer_id)',
+    ]);
+  });
+
+  it('keeps scores in 0-100, marks every row current, and agrees with gold_platform_metrics', async () => {
+    const check = await (await db()).query<Record<string, unknown>>(
+      `select min(customer_score)::text as min_score, max(customer_score)::text as max_score,
+              bool_and(gl_is_current) as all_current, bool_and(gl_created_time = gl_updated_time) as created_is_updated
+       from ${quoteIdent(gold())}.gl_customer_metrics`,
+    );
+    expect(check.rows[0]).toEqual({ min_score: '0.00', max_score: '100.00', all_current: true, created_is_updated: true });
+    const platform = await (await db()).query<Record<string, unknown>>(
+      `select total_customers, customers_without_rentals, total_revenue::text as total_revenue, total_rentals,
+              platinum_customers, gold_customers, silver_customers, bronze_customers, high_value_customers
+       from ${quoteIdent(gold())}.gold_platform_metrics`,
+    );
+    expect(platform.rows).toEqual([
+      {
+        total_customers: 599,
+        customers_without_rentals: 15,
+        total_revenue: formatCents(seeds.revenueCents),
+        total_rentals: 16_044,
+        platinum_customers: seeds.tiers.Platinum,
+        gold_customers: seeds.tiers.Gold,
+        silver_customers: seeds.tiers.Silver,
+        bronze_customers: seeds.tiers.Bronze,
+        high_value_customers: seeds.tiers.Platinum + seeds.tiers.Gold,
+      },
+    ]);
+  });
+
+  it('`strata show --select gold_customer_metrics --limit 5` prints five rows', async () => {
+    await closeDb();
+    const show = await strata(['show', '--select', 'gold_customer_metrics', '--limit', '5', '--project-dir', projectDir]);
+    expect(show.exitCode, describeRun(show)).toBe(0);
+    const uuidRows = show.stdout.split('\n').filter((line) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} +\|/.test(line));
+    expect(uuidRows).toHaveLength(5);
+    expect(show.stdout).toContain('(5 rows)');
+    expect(show.stdout.split('\n').find((line) => line.includes('|'))).toMatch(/gl_customer_metrics_key +\| customer_id +\| total_rentals/);
+  });
+
+  it('keeps gl_customer_metrics_key across two builds: md5 of the customer id', async () => {
+    const keysOf = async () =>
+      (
+        await (await db()).query<{ customer_id: number; key: string; expected: string; created: string }>(
+          `select customer_id, gl_customer_metrics_key::text as key,
+                  md5('pagila.customer.' || customer_id)::uuid::text as expected, gl_created_time::text as created
+           from ${quoteIdent(gold())}.gl_customer_metrics order by customer_id`,
+        )
+      ).rows;
+    const first = await keysOf();
+    expect(first.every((row) => row.key === row.expected)).toBe(true);
+    expect(new Set(first.map((row) => row.key)).size).toBe(599);
+
+    await closeDb();
+    const rebuild = await strata(['build', '--select', 'gold_customer_metrics', '--project-dir', projectDir]);
+    expect(rebuild.exitCode, describeRun(rebuild)).toBe(0);
+    expect(summary(rebuild.stdout)).toMatchObject({ error: 0 });
+
+    const second = await keysOf();
+    // The table was rebuilt (a later build time) and the keys did not move.
+    expect(second[0].created > first[0].created).toBe(true);
+    expect(second.map((row) => [row.customer_id, row.key])).toEqual(first.map((row) => [row.customer_id, row.key]));
+  });
+});
