@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 
 /** One file of the project, read once. */
 export interface ProjectFile {
@@ -22,18 +22,22 @@ export function toPosix(path: string): string {
 
 /** Every file under `folders` (relative to `root`) whose name ends with one of `extensions`, sorted by path. */
 export function listFiles(root: string, folders: string[], extensions: string[]): string[] {
-  const found: string[] = [];
-  for (const folder of folders) {
-    const base = join(root, folder);
-    if (!existsSync(base)) continue;
-    for (const entry of readdirSync(base, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      if (!extensions.some((ext) => entry.name.endsWith(ext))) continue;
-      const parent = (entry as { parentPath?: string; path?: string }).parentPath ?? (entry as { path: string }).path;
-      found.push(toPosix(relative(root, join(parent, entry.name))));
+  const found = new Set<string>();
+  const walk = (relativeDir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(join(root, relativeDir), { withFileTypes: true });
+    } catch {
+      return;
     }
-  }
-  return [...new Set(found)].sort();
+    for (const entry of entries) {
+      const path = `${relativeDir}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && extensions.some((ext) => entry.name.endsWith(ext))) found.add(path);
+    }
+  };
+  for (const folder of folders) walk(toPosix(folder).replace(/\/+$/, ''));
+  return [...found].sort();
 }
 
 export function readProjectFile(root: string, path: string): ProjectFile {

@@ -10,7 +10,7 @@ import {
   type SourcePosition,
   type SourceTable,
 } from '../manifest/types.js';
-import { configFromTree, mergeConfig } from '../project/config-tree.js';
+import { configFromTree, configResolver, mergeConfig } from '../project/config-tree.js';
 import type { Project } from '../project/load-project.js';
 import { checksumOf, type ProjectFile } from '../project/project-files.js';
 import { readSchemaProperties, type SchemaProperties, type TestDefinition } from '../project/schema-yaml.js';
@@ -105,12 +105,16 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     if (template) templates.set(node.id, template);
   };
 
+  const modelConfig = configResolver(project.config.models);
+  const seedConfig = configResolver(project.config.seeds);
+  const testConfig = configResolver(project.config.tests);
+
   // Models.
   for (const file of project.files.models) {
     const fqn = fqnOf(project.name, file.path, project.paths.models);
     const name = fqn[fqn.length - 1];
     const props = properties.models.get(name);
-    const base = baseConfig('view', configFromTree(project.config.models, fqn), props?.config ?? {});
+    const base = baseConfig('view', modelConfig(fqn), props?.config ?? {});
     const template = collect(() =>
       parseTemplate(renderer, {
         path: file.path,
@@ -143,7 +147,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     const fqn = fqnOf(project.name, path, project.paths.seeds);
     const name = fqn[fqn.length - 1];
     const props = properties.seeds.get(name);
-    const config = baseConfig('seed', configFromTree(project.config.seeds, fqn), props?.config ?? {}) as NodeConfig;
+    const config = baseConfig('seed', seedConfig(fqn), props?.config ?? {}) as NodeConfig;
     const file: ProjectFile = { path, absolutePath: `${project.root}/${path}`, text: '', checksum: '' };
     addNode({
       ...nodeBase('seed', project.name, name, file, fqn, config, props),
@@ -157,7 +161,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   for (const file of project.files.tests) {
     const fqn = fqnOf(project.name, file.path, project.paths.tests);
     const name = fqn[fqn.length - 1];
-    const base = baseConfig('test', configFromTree(project.config.tests, fqn), {});
+    const base = baseConfig('test', testConfig(fqn), {});
     const template = collect(() =>
       parseTemplate(renderer, {
         path: file.path,
