@@ -7,6 +7,16 @@ import type { Step } from '../../plan/build-plan.js';
 import { ensureSchema, inTransaction, relationKind, swapRelation } from '../relation-sql.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
 import { indexName, scratchName } from '../scratch-names.js';
+import {
+  assertContract,
+  contractColumns,
+  contractEnforced,
+  createContractTable,
+  insertContractRows,
+  queryColumns,
+  type ConstraintName,
+  type ContractColumn,
+} from '../contract.js';
 
 /**
  * Builds a model. Every materialization builds aside and swaps in one transaction, so a failure leaves
@@ -28,6 +38,8 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);
+    // A contract is checked before the transaction: on a mismatch nothing is built or touched.
+    const contract = contractEnforced(node) && materialized !== 'ephemeral' ? await checkContract(log, context, node, sql) : undefined;
 
     const outcome = await inTransaction(connection, async () => {
       for (const hook of node.config.pre_hook) await log.exec(renderInNode(context.parsed, node.id, hookSql(hook)));
@@ -41,11 +53,22 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
         notices = await swapRelation(log, target, scratch, 'view', scratchName(node.alias, 'old', context.runId));
       } else {
         const scratch = { schema: node.schema, identifier: scratchName(node.alias, 'tmp', context.runId) };
-        rows = (await log.query(createTableAs(context, node, scratch, sql))).rowCount ?? undefined;
+        let constraints: ConstraintName[] = [];
+        if (contract) {
+          const table = createContractTable(scratch, node.alias, contract, context.runId);
+          await log.exec(table.sql);
+          constraints = table.names;
+          rows = (await log.query(insertContractRows(scratch, contract, sql))).rowCount ?? undefined;
+        } else {
+          rows = (await log.query(createTableAs(context, node, scratch, sql))).rowCount ?? undefined;
+        }
         const indexes = await createIndexes(log, scratch, node.config.indexes, context.runId);
         notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
         for (const index of indexes) {
           await log.exec(`alter index ${quoteIdent(node.schema)}.${quoteIdent(index.temporary)} rename to ${quoteIdent(index.final)}`);
+        }
+        for (const name of constraints) {
+          await log.exec(`alter table ${quoteRelation(target)} rename constraint ${quoteIdent(name.temporary)} to ${quoteIdent(name.final)}`);
         }
       }
       for (const hook of node.config.post_hook) await log.exec(renderInNode(context.parsed, node.id, hookSql(hook)));
@@ -64,6 +87,23 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
       notices: outcome.notices,
     };
   });
+}
+
+/**
+ * Reads the query's columns and compares them with the declared contract (throws on a mismatch).
+ * Returns the declared columns: a table (or the first build of an incremental model) is created from
+ * them; a view or an incremental insert only gets the check.
+ */
+async function checkContract(log: StatementLog, context: RunContext, node: ManifestNode, sql: string): Promise<ContractColumn[]> {
+  const declared = contractColumns(node).map((column) => ({
+    ...column,
+    constraints: column.constraints.map((c) =>
+      c.to && /^\s*(ref|source)\s*\(/.test(c.to) ? { ...c, to: renderInNode(context.parsed, node.id, `{{ ${c.to} }}`).trim() } : c,
+    ),
+  }));
+  const actual = await queryColumns(log, sql, context.runId, node.alias);
+  assertContract(node, declared, actual);
+  return declared;
 }
 
 function hookSql(hook: unknown): string {

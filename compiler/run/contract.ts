@@ -1,0 +1,287 @@
+/**
+ * Model contracts (`config: {contract: {enforced: true}}`): the columns a model promises, with their
+ * types and constraints, declared under `columns:` in its schema YAML.
+ *
+ * Before anything is built, the query's columns are read without running it (a temporary view over the
+ * query; Postgres records each column's type and modifier) and compared with the declaration. A
+ * mismatch fails the model with a table of expected and actual columns. On a match, the table is
+ * created from the declared definitions, constraints included, and filled with `insert ... select`.
+ */
+import type { Connection, Relation } from '../adapters/adapter.js';
+import { quoteIdent, quoteRelation } from '../adapters/quote.js';
+import { StrataError } from '../diagnostics/strata-error.js';
+import { formatTable } from '../diagnostics/format-table.js';
+import type { ColumnInfo, ManifestNode } from '../manifest/types.js';
+import { MAX_IDENTIFIER, scratchName } from './scratch-names.js';
+import { createHash } from 'node:crypto';
+
+export interface ContractColumn {
+  name: string;
+  /** As declared: `numeric(10,2)`, `DECIMAL(10,2)`, `varchar(20)`. */
+  dataType: string;
+  constraints: ContractConstraint[];
+}
+
+export interface ContractConstraint {
+  type: 'not_null' | 'primary_key' | 'unique' | 'check' | 'foreign_key';
+  /** check: the boolean expression; foreign_key: `other_schema.other_table (column)`. */
+  expression?: string;
+  /** foreign_key: the referenced relation (already rendered) and its columns. */
+  to?: string;
+  to_columns?: string[];
+  name?: string;
+}
+
+export interface ActualColumn {
+  name: string;
+  /** `format_type(atttypid, atttypmod)`: `numeric(10,2)`, `character varying(20)`. */
+  dataType: string;
+}
+
+/** True when the model's config enforces a contract. */
+export function contractEnforced(node: ManifestNode): boolean {
+  const contract = node.config.contract as { enforced?: unknown } | undefined;
+  return contract?.enforced === true;
+}
+
+/** The declared columns, in YAML order. A column without `data_type` is an error (the contract needs it). */
+export function contractColumns(node: ManifestNode): ContractColumn[] {
+  const columns = Object.values(node.columns);
+  const file = node.patchPath ?? node.path;
+  if (columns.length === 0) {
+    throw new StrataError({
+      code: 'STR430',
+      message: `model '${node.name}' enforces a contract but declares no columns`,
+      file,
+      hint: 'list its columns with name and data_type under columns: in its schema YAML',
+    });
+  }
+  const untyped = columns.filter((c) => typeof c.data_type !== 'string' || c.data_type.trim() === '');
+  if (untyped.length > 0) {
+    throw new StrataError({
+      code: 'STR430',
+      message: `model '${node.name}' enforces a contract, but ${untyped.length === 1 ? 'column' : 'columns'} ${untyped
+        .map((c) => `'${c.name}'`)
+        .join(', ')} ${untyped.length === 1 ? 'has' : 'have'} no data_type`,
+      file,
+      hint: 'give every column a data_type',
+    });
+  }
+  return columns.map((c) => ({ name: c.name, dataType: String(c.data_type).trim(), constraints: constraintsOf(c) }));
+}
+
+function constraintsOf(column: ColumnInfo): ContractConstraint[] {
+  const raw = column.constraints;
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((c): c is Record<string, unknown> => c !== null && typeof c === 'object')
+    .map((c) => ({
+      type: String(c.type) as ContractConstraint['type'],
+      expression: typeof c.expression === 'string' ? c.expression : undefined,
+      to: typeof c.to === 'string' ? c.to : undefined,
+      to_columns: Array.isArray(c.to_columns) ? c.to_columns.map(String) : undefined,
+      name: typeof c.name === 'string' ? c.name : undefined,
+    }));
+}
+
+const ALIASES: Record<string, string> = {
+  int: 'integer',
+  int4: 'integer',
+  integer: 'integer',
+  int2: 'smallint',
+  smallint: 'smallint',
+  int8: 'bigint',
+  bigint: 'bigint',
+  decimal: 'numeric',
+  numeric: 'numeric',
+  varchar: 'character varying',
+  'character varying': 'character varying',
+  char: 'character',
+  bpchar: 'character',
+  character: 'character',
+  bool: 'boolean',
+  boolean: 'boolean',
+  float: 'double precision',
+  float8: 'double precision',
+  'double precision': 'double precision',
+  float4: 'real',
+  real: 'real',
+  timestamp: 'timestamp without time zone',
+  'timestamp without time zone': 'timestamp without time zone',
+  timestamptz: 'timestamp with time zone',
+  'timestamp with time zone': 'timestamp with time zone',
+  time: 'time without time zone',
+  'time without time zone': 'time without time zone',
+  timetz: 'time with time zone',
+  'time with time zone': 'time with time zone',
+};
+
+/**
+ * A Postgres type name in one canonical spelling: aliases resolved, case and spaces normalized, the
+ * modifier kept.
+ *
+ * @example normalizeType('DECIMAL( 10, 2 )')  // { base: 'numeric', modifier: '(10,2)', array: '' }
+ * @example normalizeType('timestamptz')       // { base: 'timestamp with time zone', modifier: '', array: '' }
+ */
+export function normalizeType(type: string): { base: string; modifier: string; array: string } {
+  let text = type.trim().toLowerCase().replace(/\s+/g, ' ');
+  let array = '';
+  while (/\[\s*\d*\s*\]$/.test(text)) {
+    text = text.replace(/\s*\[\s*\d*\s*\]$/, '');
+    array += '[]';
+  }
+  // `timestamp(3) with time zone`: the modifier sits inside the name.
+  let modifier = '';
+  const inner = /\(([^)]*)\)/.exec(text);
+  if (inner) {
+    modifier = `(${inner[1]!.replace(/\s+/g, '')})`;
+    text = `${text.slice(0, inner.index)} ${text.slice(inner.index + inner[0].length)}`.replace(/\s+/g, ' ').trim();
+  }
+  const base = ALIASES[text] ?? text.replace(/^"(.*)"$/, '$1');
+  return { base, modifier, array };
+}
+
+/**
+ * Whether an actual column type satisfies a declared one. A declared type without a modifier
+ * (`numeric`, `varchar`) accepts any modifier; with one (`numeric(10,2)`), the modifier must match.
+ */
+export function typesMatch(declared: string, actual: string): boolean {
+  const d = normalizeType(declared);
+  const a = normalizeType(actual);
+  if (d.base !== a.base || d.array !== a.array) return false;
+  return d.modifier === '' || d.modifier === a.modifier;
+}
+
+/**
+ * The columns and full types of a query, without running it: a temporary view over the query, read
+ * from pg_attribute, then dropped.
+ */
+export async function queryColumns(connection: Connection, sql: string, runId: string, base: string): Promise<ActualColumn[]> {
+  const view = scratchName(base, 'cols', runId);
+  await connection.exec(`create temporary view ${quoteIdent(view)} as select * from (\n${sql}\n) as strata_contract`);
+  try {
+    const result = await connection.query<ActualColumn>(
+      `select a.attname as "name", format_type(a.atttypid, a.atttypmod) as "dataType"
+       from pg_attribute a
+       where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
+       order by a.attnum`,
+      [quoteIdent(view)],
+    );
+    return result.rows;
+  } finally {
+    await connection.exec(`drop view if exists ${quoteIdent(view)}`);
+  }
+}
+
+/**
+ * Compares the query's columns with the contract; throws a StrataError with a table of expected and
+ * actual columns when names (order does not matter) or types differ.
+ */
+export function assertContract(node: ManifestNode, declared: ContractColumn[], actual: ActualColumn[]): void {
+  const actualByName = new Map(actual.map((c) => [c.name, c]));
+  const declaredNames = new Set(declared.map((c) => c.name));
+  const rows: Record<string, string>[] = [];
+  let problems = 0;
+  for (const column of declared) {
+    const found = actualByName.get(column.name);
+    let problem = '';
+    if (!found) problem = 'missing from the query';
+    else if (!typesMatch(column.dataType, found.dataType)) problem = 'type differs';
+    if (problem) problems++;
+    rows.push({
+      column: column.name,
+      expected: column.dataType,
+      actual: found ? found.dataType : '-',
+      problem,
+    });
+  }
+  for (const column of actual) {
+    if (declaredNames.has(column.name)) continue;
+    problems++;
+    rows.push({ column: column.name, expected: '-', actual: column.dataType, problem: 'not in the contract' });
+  }
+  if (problems === 0) return;
+  const table = formatTable(rows, ['column', 'expected', 'actual', 'problem'])
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+  throw new StrataError({
+    code: 'STR431',
+    message: `the query of model '${node.name}' does not match its contract (${problems} ${problems === 1 ? 'problem' : 'problems'}); nothing was built:\n${table}`,
+    file: node.patchPath ?? node.path,
+    hint: 'change the query or the columns (name, data_type) in the schema YAML',
+  });
+}
+
+/** A constraint's temporary name (while the table is built aside) and its final name after the swap. */
+export interface ConstraintName {
+  temporary: string;
+  final: string;
+}
+
+/**
+ * `create table <scratch> (<declared columns with constraints>)`, and the names its constraints get
+ * now and after the swap (Postgres names constraints after their table; the scratch table's name is
+ * not the final one).
+ */
+export function createContractTable(
+  relation: Relation,
+  finalIdentifier: string,
+  columns: ContractColumn[],
+  runId: string,
+): { sql: string; names: ConstraintName[] } {
+  const names: ConstraintName[] = [];
+  const named = (column: string, suffix: string, given?: string): string => {
+    const temporary = scratchName(`c${names.length}`, 'tmp', runId);
+    names.push({ temporary, final: given ?? constraintName(finalIdentifier, column, suffix) });
+    return `constraint ${quoteIdent(temporary)} `;
+  };
+  const definitions = columns.map((column) => {
+    const parts = [quoteIdent(column.name), column.dataType];
+    for (const constraint of column.constraints) {
+      switch (constraint.type) {
+        case 'not_null':
+          parts.push('not null');
+          break;
+        case 'primary_key':
+          parts.push(`${named(column.name, 'pkey', constraint.name)}primary key`);
+          break;
+        case 'unique':
+          parts.push(`${named(column.name, 'key', constraint.name)}unique`);
+          break;
+        case 'check':
+          if (constraint.expression) parts.push(`${named(column.name, 'check', constraint.name)}check (${constraint.expression})`);
+          break;
+        case 'foreign_key': {
+          const target = constraint.to
+            ? `${constraint.to}${constraint.to_columns?.length ? ` (${constraint.to_columns.map(quoteIdent).join(', ')})` : ''}`
+            : constraint.expression;
+          if (target) parts.push(`${named(column.name, 'fkey', constraint.name)}references ${target}`);
+          break;
+        }
+        default:
+          throw new StrataError({
+            code: 'STR432',
+            message: `unknown constraint type '${String(constraint.type)}' on column '${column.name}'`,
+            hint: 'use not_null, primary_key, unique, check or foreign_key',
+          });
+      }
+    }
+    return `  ${parts.join(' ')}`;
+  });
+  return { sql: `create table ${quoteRelation(relation)} (\n${definitions.join(',\n')}\n)`, names };
+}
+
+/** `insert into <scratch> (<declared columns>) select <declared columns> from (<query>)`. */
+export function insertContractRows(relation: Relation, columns: ContractColumn[], sql: string): string {
+  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
+  return `insert into ${quoteRelation(relation)} (${list})\nselect ${list} from (\n${sql}\n) as strata_contract`;
+}
+
+/** Postgres's own style (`<table>_pkey`, `<table>_<column>_key`), shortened with a hash past 63 bytes. */
+function constraintName(table: string, column: string, suffix: string): string {
+  const name = suffix === 'pkey' ? `${table}_pkey` : `${table}_${column}_${suffix}`;
+  if (Buffer.byteLength(name) <= MAX_IDENTIFIER) return name;
+  const hash = createHash('md5').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_IDENTIFIER - suffix.length - hash.length - 2)}_${hash}_${suffix}`;
+}
