@@ -52,7 +52,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     target: {
       name: project.target.name,
       schema: project.target.schema,
-      type: project.target.type === 'pglite' ? 'postgres' : 'postgres',
+      // Both engines speak PostgreSQL: templates that branch on target.type see 'postgres' on either.
+      type: 'postgres',
       threads: project.target.threads,
       ...(project.target.type === 'postgres' ? { database: project.target.database, user: project.target.user } : {}),
     },
@@ -111,35 +112,9 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
 
   // Models.
   for (const file of project.files.models) {
-    const fqn = fqnOf(project.name, file.path, project.paths.models);
-    const name = fqn[fqn.length - 1];
-    const props = properties.models.get(name);
-    const base = baseConfig('view', modelConfig(fqn), props?.config ?? {});
-    const template = collect(() =>
-      parseTemplate(renderer, {
-        path: file.path,
-        text: file.text,
-        checksum: file.checksum,
-        model: { name, path: file.path, resource_type: 'model', config: base, unique_id: `model.${project.name}.${name}` },
-        baseConfig: base,
-        guessThis: { schema: project.target.schema, identifier: name },
-      }),
-    );
-    if (!template) {
-      disabled.add(name);
-      continue;
-    }
-    const config = collect(() => finishConfig(mergeConfig(base, template.config), file.path));
-    if (!config) continue;
-    addNode(
-      {
-        ...nodeBase('model', project.name, name, file, fqn, config, props),
-        refs: template.refs,
-        sources: template.sources,
-        dependsOn: { nodes: [], macros: template.macros },
-      },
-      template,
-    );
+    const model = parseModelFile(project, renderer, properties, file, collect, modelConfig);
+    if (model.node) addNode(model.node, model.template);
+    else if (!model.template) disabled.add(model.name);
   }
 
   // Seeds.
@@ -234,6 +209,50 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     generatedAt: context.runStartedAt.toISOString(),
   };
   return { project, manifest, templates, renderer, properties };
+}
+
+/**
+ * The parse pass for one model file: its node (config resolved, `dependsOn.nodes` not yet filled in)
+ * and template. Problems go to `collect`; without a template the model failed to parse, without a node
+ * its config is wrong. Watch mode calls it for the files of a change set alone.
+ *
+ * @example parseModelFile(project, renderer, properties, file, collect).node?.refs  // [{ name: 'stg_customers' }]
+ */
+export function parseModelFile(
+  project: Project,
+  renderer: Renderer,
+  properties: SchemaProperties,
+  file: ProjectFile,
+  collect: <T>(fn: () => T) => T | undefined,
+  modelConfig = configResolver(project.config.models),
+): { name: string; node?: ManifestNode; template?: ParsedTemplate } {
+  const fqn = fqnOf(project.name, file.path, project.paths.models);
+  const name = fqn[fqn.length - 1];
+  const props = properties.models.get(name);
+  const base = baseConfig('view', modelConfig(fqn), props?.config ?? {});
+  const template = collect(() =>
+    parseTemplate(renderer, {
+      path: file.path,
+      text: file.text,
+      checksum: file.checksum,
+      model: { name, path: file.path, resource_type: 'model', config: base, unique_id: `model.${project.name}.${name}` },
+      baseConfig: base,
+      guessThis: { schema: project.target.schema, identifier: name },
+    }),
+  );
+  if (!template) return { name };
+  const config = collect(() => finishConfig(mergeConfig(base, template.config), file.path));
+  if (!config) return { name, template };
+  return {
+    node: {
+      ...nodeBase('model', project.name, name, file, fqn, config, props),
+      refs: template.refs,
+      sources: template.sources,
+      dependsOn: { nodes: [], macros: template.macros },
+    },
+    name,
+    template,
+  };
 }
 
 function baseConfig(
