@@ -6,6 +6,7 @@ import { formatTable } from '../diagnostics/format-table.js';
 import type { Reporter } from '../diagnostics/reporter.js';
 import { loadProject } from '../project/load-project.js';
 import { compileNode } from '../render/compile-node.js';
+import { compileUnitTest, declaredInputColumns } from '../render/compile-unit-test.js';
 import { compileInline } from '../render/inline-query.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { describeProject, openSession, parseVars, select, type CommonArgs } from './session.js';
@@ -24,7 +25,10 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
   for (const id of selection.ids) {
     const node = parsed.manifest.nodes[id];
     if (node.resourceType === 'seed') continue;
-    const sql = compileNode(parsed, id);
+    const sql =
+      node.resourceType === 'unit_test'
+        ? compileUnitTest(parsed, id, (input) => declaredInputColumns(parsed, node, input))
+        : compileNode(parsed, id);
     node.compiledSql = sql;
     writer.writeCompiled(node, sql);
     count++;
@@ -53,7 +57,7 @@ export function listCommand(args: CommonArgs & { output?: string; resourceType?:
             name: n.name,
             resource_type: n.resourceType,
             original_file_path: n.path,
-            relation: n.resourceType === 'test' ? null : `${n.schema}.${n.alias}`,
+            relation: n.resourceType === 'test' || n.resourceType === 'unit_test' ? null : `${n.schema}.${n.alias}`,
             config: { materialized: n.config.materialized, tags: n.config.tags, schema: n.config.schema, alias: n.config.alias },
             depends_on: n.dependsOn,
           }),
@@ -80,7 +84,7 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
     sql = compileInline(session.parsed, args.inline);
   } else {
     const selection = select(session, args, reporter);
-    const models = selection.ids.filter((id) => session.parsed.manifest.nodes[id].resourceType !== 'test');
+    const models = selection.ids.filter((id) => !['test', 'unit_test'].includes(session.parsed.manifest.nodes[id].resourceType));
     if (models.length !== 1) {
       throw new StrataError({
         code: 'STR160',

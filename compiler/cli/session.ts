@@ -63,7 +63,7 @@ export function select(session: Session, args: CommonArgs, reporter: Reporter): 
 export function describeProject(session: Session): string {
   const counts = new Map<string, number>();
   for (const node of Object.values(session.parsed.manifest.nodes)) {
-    const kind = node.resourceType === 'test' ? 'data test' : node.resourceType;
+    const kind = node.resourceType === 'test' ? 'data test' : node.resourceType === 'unit_test' ? 'unit test' : node.resourceType;
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   counts.set('source', Object.keys(session.parsed.manifest.sources).length);

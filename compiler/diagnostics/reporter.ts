@@ -63,7 +63,12 @@ function dotted(left: string, right: string, width = 72): string {
 
 function finishedLines(result: NodeResult, index: number, total: number): string[] {
   const time = `${result.executionTime.toFixed(2)}s`;
-  const what = result.resourceType === 'test' ? `test ${result.name}` : `${result.materialized} ${result.resourceType} ${result.relation}`;
+  const what =
+    result.resourceType === 'test'
+      ? `test ${result.name}`
+      : result.resourceType === 'unit_test'
+        ? `unit test ${result.name}`
+        : `${result.materialized} ${result.resourceType} ${result.relation}`;
   const prefix = `${index} of ${total}`;
   const lines: string[] = [];
   switch (result.status) {
@@ -87,7 +92,8 @@ function finishedLines(result: NodeResult, index: number, total: number): string
       break;
   }
   if (result.status === 'error' && result.error) lines.push(`  ${colorDiagnostic(result.error)}`);
-  if ((result.status === 'fail' || result.status === 'warn') && result.failures) {
+  if (result.unitDiff) lines.push(...unitDiffLines(result));
+  else if ((result.status === 'fail' || result.status === 'warn') && result.failures) {
     lines.push(`  ${result.message}; compiled SQL: ${result.compiledPath ?? '(not written)'}`);
     if (result.sampleRows && result.sampleRows.length > 0) {
       const shown = result.sampleRows.length < (result.failures ?? 0) ? ` (first ${result.sampleRows.length})` : '';
@@ -96,6 +102,19 @@ function finishedLines(result: NodeResult, index: number, total: number): string
     }
   }
   for (const notice of result.notices ?? []) lines.push(`  ${pc.yellow(notice)}`);
+  return lines;
+}
+
+/** A failed unit test: what it expected but did not get, and what it got but did not expect. */
+function unitDiffLines(result: NodeResult): string[] {
+  const lines = [`  ${result.message}; compiled SQL: ${result.compiledPath ?? '(not written)'}`];
+  const table = (title: string, rows: Record<string, unknown>[]) => {
+    if (rows.length === 0) return;
+    lines.push(`  ${title}:`);
+    for (const row of formatTable(rows).split('\n')) lines.push(`    ${row}`);
+  };
+  table('missing rows (expected, not returned)', result.unitDiff!.missing);
+  table('extra rows (returned, not expected)', result.unitDiff!.extra);
   return lines;
 }
 

@@ -77,7 +77,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
   for (const id of excluded) selected.delete(id);
 
   for (const node of context.enabled) {
-    if (node.resourceType !== 'test' || selected.has(node.id) || excluded.has(node.id)) continue;
+    if ((node.resourceType !== 'test' && node.resourceType !== 'unit_test') || selected.has(node.id) || excluded.has(node.id)) continue;
     if (testParents(node).some((parent) => selected.has(parent))) selected.add(node.id);
   }
 
@@ -99,7 +99,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
 function selectEverything(context: EvalContext): Set<NodeId> {
   const everything = new Set<NodeId>();
   for (const node of context.enabled) {
-    if (node.resourceType !== 'test' || testParents(node).length === 0) everything.add(node.id);
+    if ((node.resourceType !== 'test' && node.resourceType !== 'unit_test') || testParents(node).length === 0) everything.add(node.id);
   }
   return everything;
 }
@@ -171,6 +171,7 @@ function requireNoState(...unions: SelectorUnion[]): void {
 }
 
 function testParents(node: ManifestNode | SourceTable): NodeId[] {
+  if (node.resourceType === 'unit_test') return node.unitTest ? [node.unitTest.model] : [];
   if (node.resourceType !== 'test') return [];
   const attached = node.test?.attachedNode;
   return attached ? [...node.dependsOn.nodes, attached] : node.dependsOn.nodes;
@@ -198,8 +199,9 @@ function termMatcher(term: SelectorTerm, context: EvalContext): (node: AnyNode) 
       return sourceMatcher(value);
     case 'test_type':
       return (node) =>
-        node.resourceType === 'test' &&
-        (value === 'generic' ? node.test?.name !== undefined : value === 'singular' ? node.test?.name === undefined : false);
+        value === 'unit'
+          ? node.resourceType === 'unit_test'
+          : node.resourceType === 'test' && (value === 'generic' ? node.test?.name !== undefined : node.test?.name === undefined);
     case 'fqn': {
       const fqn = fqnMatcher(value);
       return (node) => fqn(node.fqn);

@@ -69,7 +69,7 @@ export const SELECTOR_METHODS: readonly string[] = [
   'state',
 ];
 
-const RESOURCE_TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'source'];
+const RESOURCE_TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'unit_test', 'source'];
 const TEST_TYPES = ['generic', 'singular', 'unit'];
 const STATE_VALUES = /^(new|modified(\.[a-z_]+)?)$/;
 

@@ -3,12 +3,15 @@
  * (written as target/manifest.json).
  */
 
-/** `model.pagila.dim_customer`, `seed.pagila.customer`, `source.pagila.pagila.customer`, `test.pagila.unique_x_id`. */
+/**
+ * `model.pagila.dim_customer`, `seed.pagila.customer`, `source.pagila.pagila.customer`, `test.pagila.unique_x_id`,
+ * `unit_test.pagila.gold_customer_metrics.tier_boundaries` (as dbt: unit tests are named per model).
+ */
 export type NodeId = string & { readonly __brand: 'NodeId' };
 
 export const nodeId = (value: string): NodeId => value as NodeId;
 
-export type ResourceType = 'model' | 'seed' | 'source' | 'test';
+export type ResourceType = 'model' | 'seed' | 'source' | 'test' | 'unit_test';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'seed' | 'test';
 
@@ -74,6 +77,33 @@ export interface TestMetadata {
   position?: SourcePosition;
 }
 
+/** One `given:` input of a unit test: the rows that stand in for a ref, a source or `this`. */
+export interface UnitTestInput {
+  /** As written: `ref('fct_rental')`, `source('pagila', 'payment')`, `this`. */
+  input: string;
+  /** What it stands for: `{kind: 'ref', name}`, `{kind: 'source', source, table}`, `{kind: 'this'}`. */
+  target: { kind: 'ref'; name: string } | { kind: 'source'; source: string; table: string } | { kind: 'this' };
+  /** The rows, from a list of mappings or from CSV text (CSV cells are strings; an empty cell is null). */
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * A dbt 1.8 unit test (`unit_tests:` in schema YAML). Its node has resource type `unit_test`; it depends
+ * on the model it tests (so selecting the model selects it), but runs before that model is built, and
+ * reads no relation: its inputs are literal rows.
+ */
+export interface UnitTestMetadata {
+  /** The model under test. */
+  model: NodeId;
+  given: UnitTestInput[];
+  /** The expected rows; only the columns they name are compared. */
+  expect: Record<string, unknown>[];
+  /** `overrides: {vars: {...}, macros: {is_incremental: true, ...}}`. */
+  overrides: { vars: Record<string, unknown>; macros: Record<string, unknown> };
+  /** The YAML entry. */
+  position: SourcePosition;
+}
+
 export interface ManifestNode {
   id: NodeId;
   resourceType: Exclude<ResourceType, 'source'>;
@@ -98,8 +128,12 @@ export interface ManifestNode {
   /** Where the YAML properties of this node came from, if any. */
   patchPath?: string;
   test?: TestMetadata;
+  /** Unit tests (resource type `unit_test`) only. */
+  unitTest?: UnitTestMetadata;
   /** Set after the compile pass. */
   compiledSql?: string;
+  /** `<sql>.<config>.<macros>` hashes (graph/state-fingerprint.ts): what `state:modified` and watch compare. */
+  fingerprint?: string;
 }
 
 export interface SourceTable {

@@ -7,7 +7,9 @@ export type Command = 'build' | 'run' | 'seed' | 'test';
 export type Step =
   | { kind: 'seed'; id: NodeId; after: NodeId[] }
   | { kind: 'materialize'; id: NodeId; after: NodeId[] }
-  | { kind: 'test'; id: NodeId; after: NodeId[] };
+  | { kind: 'test'; id: NodeId; after: NodeId[] }
+  /** A unit test: runs before its model (in `build`, the model waits for it) and reads no relation. */
+  | { kind: 'unit'; id: NodeId; after: NodeId[] };
 
 /** A relation the plan reads but does not build: it must exist before anything runs. */
 export interface UpstreamRelation {
@@ -24,10 +26,10 @@ export interface Plan {
 }
 
 const KINDS: Record<Command, ReadonlySet<ManifestNode['resourceType']>> = {
-  build: new Set(['seed', 'model', 'test']),
+  build: new Set(['seed', 'model', 'test', 'unit_test']),
   run: new Set(['model']),
   seed: new Set(['seed']),
-  test: new Set(['test']),
+  test: new Set(['test', 'unit_test']),
 };
 
 /**
@@ -59,7 +61,10 @@ export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeI
     return [...found];
   };
 
-  const after = new Map<NodeId, Set<NodeId>>(chosen.map((id) => [id, new Set(nearestSteps(id))]));
+  // A unit test waits for nothing: its inputs are literal rows.
+  const after = new Map<NodeId, Set<NodeId>>(
+    chosen.map((id) => [id, new Set(manifest.nodes[id].resourceType === 'unit_test' ? [] : nearestSteps(id))]),
+  );
 
   if (command === 'build') {
     for (const id of chosen) {
@@ -69,9 +74,15 @@ export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeI
       const testParents = new Set(test.dependsOn.nodes);
       for (const child of dag.children(attached)) {
         if (child === id || testParents.has(child) || !inPlan.has(child)) continue;
-        if (manifest.nodes[child]?.resourceType === 'test') continue;
+        const childType = manifest.nodes[child]?.resourceType;
+        if (childType === 'test' || childType === 'unit_test') continue;
         after.get(child)!.add(id);
       }
+    }
+    // A model waits for its unit tests: a failing one skips the model and what depends on it.
+    for (const id of chosen) {
+      const model = manifest.nodes[id].unitTest?.model;
+      if (model && inPlan.has(model)) after.get(model)!.add(id);
     }
   }
 
@@ -90,11 +101,14 @@ export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeI
       upstream.set(id, { id, schema: node.schema, identifier: node.alias });
     }
   };
-  for (const id of chosen) for (const parent of dag.parents(id)) addUpstream(parent, new Set());
+  for (const id of chosen) {
+    if (manifest.nodes[id].resourceType === 'unit_test') continue;
+    for (const parent of dag.parents(id)) addUpstream(parent, new Set());
+  }
 
   const steps: Step[] = chosen.map((id) => {
     const type = manifest.nodes[id].resourceType;
-    const kind = type === 'seed' ? 'seed' : type === 'test' ? 'test' : 'materialize';
+    const kind = type === 'seed' ? 'seed' : type === 'test' ? 'test' : type === 'unit_test' ? 'unit' : 'materialize';
     return { kind, id, after: [...after.get(id)!] } as Step;
   });
   return { command, steps: orderSteps(steps), upstream: [...upstream.values()] };

@@ -162,7 +162,9 @@ function refIndex(parsed: ParsedProject): Map<string, ManifestNode> {
   let index = refIndexes.get(parsed);
   if (!index) {
     index = new Map();
-    for (const node of Object.values(parsed.manifest.nodes)) if (node.resourceType !== 'test') index.set(node.name, node);
+    for (const node of Object.values(parsed.manifest.nodes)) {
+      if (node.resourceType !== 'test' && node.resourceType !== 'unit_test') index.set(node.name, node);
+    }
     refIndexes.set(parsed, index);
   }
   return index;

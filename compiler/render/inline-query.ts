@@ -23,7 +23,7 @@ export function compileInline(parsed: ParsedProject, text: string): string {
     baseConfig: config,
     guessThis: { schema: parsed.project.target.schema, identifier: '__inline__' },
   });
-  const names = new Set(Object.values(parsed.manifest.nodes).filter((n) => n.resourceType !== 'test').map((n) => n.name));
+  const names = new Set(Object.values(parsed.manifest.nodes).filter((n) => n.resourceType !== 'test' && n.resourceType !== 'unit_test').map((n) => n.name));
   for (const ref of template.refs) {
     if (!names.has(ref.name)) {
       const guess = didYouMean(ref.name, names);

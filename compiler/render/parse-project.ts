@@ -19,6 +19,7 @@ import { parseTemplate, type ParsedTemplate } from './parse-template.js';
 import type { RenderContext, RenderScope } from './render-scope.js';
 import { Renderer } from './renderer.js';
 import { genericTestName } from './test-names.js';
+import { unitTestNodes } from './unit-test-nodes.js';
 
 /** The parse pass's result: the manifest, plus what the compile pass needs to finish each node. */
 export interface ParsedProject {
@@ -195,6 +196,10 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   }
 
   resolveDependencies(project.name, nodes, sources, disabled, problems);
+  // Unit tests, once the refs of the models they test are known.
+  if (problems.length === 0) {
+    for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);
+  }
   if (problems.length === 0) resolveRelations(renderer, project, nodes, problems);
   if (problems.length === 0) linkSeededSources(nodes, sources);
   if (problems.length > 0) throw new StrataError(problems);
@@ -437,7 +442,7 @@ function resolveDependencies(
 ): void {
   const byName = new Map<string, ManifestNode>();
   for (const node of nodes.values()) {
-    if (node.resourceType === 'test') continue;
+    if (node.resourceType === 'test' || node.resourceType === 'unit_test') continue;
     const other = byName.get(node.name);
     if (other) {
       problems.push({

@@ -25,6 +25,10 @@ export interface RenderScope {
   taint(): void;
   recordMacro(name: string): void;
   model: Record<string, unknown>;
+  /** Vars that win over the project's while this scope renders (a unit test's `overrides: {vars}`). */
+  vars?: Record<string, unknown>;
+  /** Macros answered with a fixed value while this scope renders (a unit test's `overrides: {macros}`). */
+  macroOverrides?: Record<string, unknown>;
 }
 
 /** Values shared by every render of a run: vars, target, environment. */
@@ -48,6 +52,11 @@ export function withScope<T>(scope: RenderScope, fn: () => T): T {
   } finally {
     current = previous;
   }
+}
+
+/** The scope rendering now, if any. */
+export function currentScope(): RenderScope | undefined {
+  return current;
 }
 
 function scope(name: string): RenderScope {
@@ -95,6 +104,8 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
   });
   env.addGlobal('is_incremental', () => scope('is_incremental').isIncremental());
   env.addGlobal('var', (name: string, fallback?: unknown) => {
+    const overrides = current?.vars;
+    if (overrides && Object.prototype.hasOwnProperty.call(overrides, name)) return overrides[name];
     if (Object.prototype.hasOwnProperty.call(context.vars, name)) return context.vars[name];
     if (fallback !== undefined) return fallback;
     throw new Error(`required var '${name}' is not set: pass --vars '{${name}: ...}' or set it under vars: in project.yml`);

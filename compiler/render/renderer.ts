@@ -9,7 +9,7 @@ import {
   type CompiledTemplate,
   type StrataEnvironment,
 } from './nunjucks-env.js';
-import { installGlobals, withScope, type RenderContext, type RenderScope } from './render-scope.js';
+import { currentScope, installGlobals, withScope, type RenderContext, type RenderScope } from './render-scope.js';
 
 const MACRO_NAME = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
 
@@ -79,6 +79,8 @@ export class Renderer {
       }
       for (const [name, macro] of Object.entries(macros)) {
         env.addGlobal(name, (...args: unknown[]) => {
+          const overrides = currentScope()?.macroOverrides;
+          if (overrides && Object.prototype.hasOwnProperty.call(overrides, name)) return overrides[name];
           currentRecorder?.(name);
           return macro(...args);
         });

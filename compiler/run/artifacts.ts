@@ -19,7 +19,7 @@ export class TargetWriter {
   }
 
   private nodeFile(kind: 'compiled' | 'run', node: ManifestNode): string {
-    const path = node.test?.position ? `${node.path}/${node.name}.sql` : node.path;
+    const path = node.test?.position || node.unitTest ? `${node.path}/${node.name}.sql` : node.path;
     return join(this.dir, kind, this.projectName, path);
   }
 

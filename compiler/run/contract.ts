@@ -232,7 +232,7 @@ export function createContractTable(
 ): { sql: string; names: ConstraintName[] } {
   const names: ConstraintName[] = [];
   const named = (column: string, suffix: string, given?: string): string => {
-    const temporary = scratchName(`c${names.length}`, 'tmp', runId);
+    const temporary = scratchName(`${finalIdentifier}_c${names.length}`, 'tmp', runId);
     names.push({ temporary, final: given ?? constraintName(finalIdentifier, column, suffix) });
     return `constraint ${quoteIdent(temporary)} `;
   };

@@ -1,13 +1,18 @@
 import type { Diagnostic } from '../diagnostics/strata-error.js';
 import type { NodeId } from '../manifest/types.js';
 
+export interface UnitDiff {
+  missing: Record<string, unknown>[];
+  extra: Record<string, unknown>[];
+}
+
 export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
 
 /** The outcome of one step, as written to run_results.json. */
 export interface NodeResult {
   id: NodeId;
   name: string;
-  resourceType: 'model' | 'seed' | 'test';
+  resourceType: 'model' | 'seed' | 'test' | 'unit_test';
   /** What was built: `view`, `table`, `incremental`, `seed`, `test`. */
   materialized: string;
   /** `schema.identifier` of what was built. */
@@ -25,6 +30,8 @@ export interface NodeResult {
   compiledPath?: string;
   /** Up to 5 failing rows of a test. */
   sampleRows?: Record<string, unknown>[];
+  /** A failed unit test: expected rows the model did not return, and returned rows nobody expected. */
+  unitDiff?: UnitDiff;
   error?: Diagnostic;
   /** Non-fatal notices raised while running the node (a dependent view recreated, ...). */
   notices?: string[];

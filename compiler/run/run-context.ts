@@ -20,7 +20,7 @@ export interface RunContext {
 /** What a handler reports; the scheduler adds timing and identity. */
 export type StepOutcome = Pick<
   NodeResult,
-  'status' | 'message' | 'rowsAffected' | 'failures' | 'compiledPath' | 'sampleRows' | 'notices' | 'relation' | 'materialized'
+  'status' | 'message' | 'rowsAffected' | 'failures' | 'compiledPath' | 'sampleRows' | 'unitDiff' | 'notices' | 'relation' | 'materialized'
 >;
 
 export type Handler<K extends Step['kind'] = Step['kind']> = (

@@ -5,6 +5,7 @@ import type { EmitEvent, NodeResult } from './events.js';
 import { loadSeed } from './handlers/seed.js';
 import { materializeModel } from './handlers/materialize.js';
 import { runDataTest } from './handlers/test.js';
+import { runUnitTest } from './handlers/unit-test.js';
 import type { Handler, RunContext, StepOutcome } from './run-context.js';
 
 /** One handler per step kind: a new kind without a handler does not compile. */
@@ -12,6 +13,7 @@ const HANDLERS: { [K in Step['kind']]: Handler<K> } = {
   seed: loadSeed,
   materialize: materializeModel,
   test: runDataTest,
+  unit: runUnitTest,
 };
 
 export interface RunOptions {
@@ -140,7 +142,7 @@ function baseResult(
     name: node.name,
     resourceType: node.resourceType,
     materialized: outcome.materialized ?? String(node.config.materialized),
-    relation: outcome.relation ?? (node.resourceType === 'test' ? undefined : `${node.schema}.${node.alias}`),
+    relation: outcome.relation ?? (node.resourceType === 'test' || node.resourceType === 'unit_test' ? undefined : `${node.schema}.${node.alias}`),
     status: outcome.status ?? 'error',
     message: outcome.message ?? '',
     rowsAffected: outcome.rowsAffected,
@@ -150,6 +152,7 @@ function baseResult(
     executionTime,
     compiledPath: outcome.compiledPath,
     sampleRows: outcome.sampleRows,
+    unitDiff: outcome.unitDiff,
     error: outcome.error,
     notices: outcome.notices,
   };
@@ -158,6 +161,7 @@ function baseResult(
 function describe(context: RunContext, step: Step): string {
   const node = context.parsed.manifest.nodes[step.id];
   if (step.kind === 'test') return `test ${node.name}`;
+  if (step.kind === 'unit') return `unit test ${node.name}`;
   if (step.kind === 'seed') return `seed file ${node.schema}.${node.alias}`;
   return `${node.config.materialized} model ${node.schema}.${node.alias}`;
 }

@@ -1,0 +1,174 @@
+/**
+ * The parse pass of unit tests (`unit_tests:` in schema YAML, as in dbt 1.8): each becomes a manifest
+ * node `unit_test.<project>.<model>.<name>` of resource type `unit_test`, with its inputs and expected
+ * rows normalized to lists of rows.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import { nodeId, type ManifestNode, type NodeConfig, type NodeId, type UnitTestInput } from '../manifest/types.js';
+import { isPlainObject } from '../project/config-tree.js';
+import type { Project } from '../project/load-project.js';
+import { checksumOf } from '../project/project-files.js';
+import type { UnitTestDefinition } from '../project/schema-yaml.js';
+import { didYouMean } from './did-you-mean.js';
+
+/**
+ * Unit test nodes for `definitions`, checked against the models they test: the model must exist, and
+ * every ref and source the model reads must be given (and nothing else). Problems are collected.
+ *
+ * @example
+ *   unitTestNodes(project, properties.unitTests, nodes, disabled, problems)
+ *   // [{ id: 'unit_test.pagila.gold_customer_metrics.tier_boundaries', resourceType: 'unit_test', ... }]
+ */
+export function unitTestNodes(
+  project: Project,
+  definitions: UnitTestDefinition[],
+  nodes: Map<NodeId, ManifestNode>,
+  disabledNames: Set<string>,
+  problems: Diagnostic[],
+): ManifestNode[] {
+  const result: ManifestNode[] = [];
+  for (const definition of definitions) {
+    try {
+      const node = unitTestNode(project, definition, nodes, disabledNames);
+      if (node) result.push(node);
+    } catch (error) {
+      if (error instanceof StrataError) problems.push(...error.diagnostics);
+      else throw error;
+    }
+  }
+  return result;
+}
+
+function unitTestNode(
+  project: Project,
+  definition: UnitTestDefinition,
+  nodes: Map<NodeId, ManifestNode>,
+  disabledNames: Set<string>,
+): ManifestNode | undefined {
+  const where = { file: definition.file, line: definition.line, column: definition.column };
+  const fail = (message: string, hint?: string): never => {
+    throw new StrataError({ code: 'STR140', message: `unit test '${definition.name}': ${message}`, ...where, hint });
+  };
+  const modelId = nodeId(`model.${project.name}.${definition.model}`);
+  const model = nodes.get(modelId);
+  if (!model) {
+    if (disabledNames.has(definition.model)) return undefined;
+    const models = [...nodes.values()].filter((n) => n.resourceType === 'model').map((n) => n.name);
+    const guess = didYouMean(definition.model, models);
+    return fail(`unknown model '${definition.model}'`, guess ? `did you mean '${guess}'?` : 'model: must name a model of this project');
+  }
+  if (definition.config.enabled === false) return undefined;
+
+  const given = definition.given.map((entry, index) => givenInput(entry, index, fail));
+  const keys = new Set(given.map((g) => inputKey(g.target)));
+  const read = [
+    ...model.refs.map((r) => ({ key: `ref:${r.name}`, text: `ref('${r.name}')` })),
+    ...model.sources.map((s) => ({ key: `source:${s.source}.${s.table}`, text: `source('${s.source}', '${s.table}')` })),
+  ];
+  const missing = [...new Map(read.filter((r) => !keys.has(r.key)).map((r) => [r.key, r.text])).values()];
+  if (missing.length > 0) {
+    fail(`model '${model.name}' also reads ${missing.join(', ')}`, 'give rows for each under given: (rows: [] for none)');
+  }
+  const readKeys = new Set(read.map((r) => r.key));
+  const unused = given.filter((g) => g.target.kind !== 'this' && !readKeys.has(inputKey(g.target)));
+  if (unused.length > 0) {
+    fail(`model '${model.name}' does not read ${unused.map((g) => g.input).join(', ')}`, 'remove it from given:');
+  }
+
+  const expect = rowsOf(definition.expect, 'expect', fail);
+  const overrides = isPlainObject(definition.overrides) ? definition.overrides : {};
+  const vars = isPlainObject(overrides.vars) ? overrides.vars : {};
+  const macros = isPlainObject(overrides.macros) ? overrides.macros : {};
+  const tags = definition.config.tags;
+  const config: NodeConfig = {
+    ...definition.config,
+    materialized: 'test',
+    enabled: true,
+    tags: tags === undefined ? [] : Array.isArray(tags) ? tags.map(String) : [String(tags)],
+    pre_hook: [],
+    post_hook: [],
+    indexes: [],
+  };
+  const folders = definition.file.replace(/\.[^.]+$/, '').split('/').slice(1, -1);
+  const text = JSON.stringify({ model: definition.model, given: definition.given, expect: definition.expect, overrides });
+  return {
+    id: nodeId(`unit_test.${project.name}.${model.name}.${definition.name}`),
+    resourceType: 'unit_test',
+    name: definition.name,
+    packageName: project.name,
+    path: definition.file,
+    fqn: [project.name, ...folders, model.name, definition.name],
+    rawSql: '',
+    checksum: checksumOf(text),
+    config,
+    dependsOn: { nodes: [modelId], macros: [] },
+    refs: [],
+    sources: [],
+    schema: model.schema,
+    alias: definition.name,
+    description: definition.description,
+    columns: {},
+    patchPath: definition.file,
+    unitTest: { model: modelId, given, expect, overrides: { vars, macros }, position: where },
+  };
+}
+
+/** `ref:fct_rental`, `source:pagila.payment`, `this`. */
+export function inputKey(target: UnitTestInput['target']): string {
+  if (target.kind === 'ref') return `ref:${target.name}`;
+  if (target.kind === 'source') return `source:${target.source}.${target.table}`;
+  return 'this';
+}
+
+const REF = /^\s*ref\s*\(\s*(?:['"][^'"]+['"]\s*,\s*)?['"]([^'"]+)['"]\s*\)\s*$/;
+const SOURCE = /^\s*source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/;
+
+function givenInput(entry: unknown, index: number, fail: (message: string, hint?: string) => never): UnitTestInput {
+  if (!isPlainObject(entry) || typeof entry.input !== 'string') {
+    return fail(`given[${index}] needs an input`, "write '- input: ref(\"model\")' with rows: [...]");
+  }
+  const input = entry.input.trim();
+  let target: UnitTestInput['target'];
+  const ref = REF.exec(input);
+  const source = SOURCE.exec(input);
+  if (ref) target = { kind: 'ref', name: ref[1]! };
+  else if (source) target = { kind: 'source', source: source[1]!, table: source[2]! };
+  else if (input === 'this') target = { kind: 'this' };
+  else return fail(`given input '${input}' is not ref('...'), source('...', '...') or this`);
+  return { input, target, rows: rowsOf(entry, `given ${input}`, fail) };
+}
+
+/** Rows of a `given` entry or of `expect`: `rows:` as a list of mappings, or CSV text with `format: csv`. */
+function rowsOf(value: unknown, what: string, fail: (message: string, hint?: string) => never): Record<string, unknown>[] {
+  if (value === undefined || value === null) return [];
+  if (!isPlainObject(value)) return fail(`${what} must be a mapping with rows:`);
+  const format = value.format === undefined ? 'dict' : String(value.format);
+  const rows = value.rows;
+  if (format === 'csv') {
+    if (rows === undefined || rows === null) return [];
+    if (typeof rows !== 'string') return fail(`${what}: with format: csv, rows: must be CSV text`, 'use rows: | and a header line');
+    try {
+      const records = parseCsv(rows, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+      return records.map((record) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, csvCell(v)])));
+    } catch (error) {
+      return fail(`${what}: the CSV rows do not parse: ${(error as Error).message}`);
+    }
+  }
+  if (format !== 'dict') return fail(`${what}: format '${format}' is not supported`, 'use dict (the default) or csv');
+  if (rows === undefined || rows === null) return [];
+  if (!Array.isArray(rows) || !rows.every(isPlainObject)) {
+    return fail(`${what}: rows: must be a list of mappings`, 'e.g. rows: [{customer_id: 1, amount: 20.00}]');
+  }
+  return rows.map((row) => ({ ...row }));
+}
+
+/**
+ * A CSV cell: empty is null, a plain decimal number is a number (so that an input whose column types
+ * are unknown still sums as numbers), anything else stays text. Known column types cast either way.
+ */
+function csvCell(value: string): string | number | null {
+  if (value === '') return null;
+  if (/^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(value)) return Number(value);
+  return value;
+}
