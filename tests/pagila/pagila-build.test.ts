@@ -191,17 +191,26 @@ describeEachEngine('pagila project at scale 1', (engine) => {
   });
 
   it('has the unique customer_id index and the customer_tier index', async () => {
-    const indexes = await (await db()).query<{ indexdef: string }>(
-      `select indexdef from pg_indexes where schemaname = $1 and tablename = 'gl_customer_metrics' order by indexdef`,
+    const indexes = await (await db()).query<{ indexdef: string; is_primary: boolean }>(
+      `select i.indexdef, coalesce(x.indisprimary, false) as is_primary
+       from pg_indexes i
+       left join pg_index x on x.indexrelid = to_regclass(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))
+       where i.schemaname = $1 and i.tablename = 'gl_customer_metrics'`,
       [gold()],
     );
-    const shapes = indexes.rows.map((row) =>
-      row.indexdef.replace(/INDEX \S+ ON \S+/, 'INDEX ON gl_customer_metrics'),
-    );
-    expect(shapes.sort()).toEqual([
+    const shapes = (primary: boolean) =>
+      indexes.rows
+        .filter((row) => row.is_primary === primary)
+        .map((row) => row.indexdef.replace(/INDEX \S+ ON \S+/, 'INDEX ON gl_customer_metrics'))
+        .sort();
+    expect(shapes(false)).toEqual([
       'CREATE INDEX ON gl_customer_metrics USING btree (customer_tier)',
       'CREATE UNIQUE INDEX ON gl_customer_metrics USING btree (customer_id)',
     ]);
+    // A primary key, when the model declares one, is on the key column and nothing else.
+    for (const shape of shapes(true)) {
+      expect(shape).toBe('CREATE UNIQUE INDEX ON gl_customer_metrics USING btree (gl_customer_metrics_key)');
+    }
   });
 
   it('keeps scores in 0-100, marks every row current, and agrees with gold_platform_metrics', async () => {
