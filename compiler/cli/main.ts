@@ -35,7 +35,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('target', { alias: 't', type: 'string', describe: 'Target from project.yml targets: (default: its target: key, else embedded)' })
     .option('vars', { type: 'string', describe: "Variables as YAML or JSON, e.g. '{clv_horizon_months: 12}'" })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Console output format' })
-    .command('build', 'Seeds, models and tests in one DAG; each model\'s tests right after it', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('build', a as never, r)))
+    .command(
+      'build',
+      'Seeds, models and tests in one DAG; each model\'s tests right after it',
+      (y) => watchOptions(runOptions(y).option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Then watch the project and rebuild what changes (as strata watch)' })),
+      run(async (a, r) => (a.watch ? (await watcher()).watchCommand(a as never, r) : (await engine()).runCommand('build', a as never, r))),
+    )
+    .command('watch', 'Build the selection, then rebuild and test what each edit changes', (y) => watchOptions(runOptions(y)), run(async (a, r) => (await watcher()).watchCommand(a as never, r)))
     .command('run', 'Build the selected models', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('run', a as never, r)))
     .command('seed', 'Load the CSV seeds with COPY', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('seed', a as never, r)))
     .command('test', 'Run the selected data tests', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('test', a as never, r)))
@@ -65,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 build', 'Build everything on the default target')
     .example('$0 build --select +gold --target postgres --threads 4', 'The gold layer and all it needs, on Postgres')
     .example("$0 ls --select 'tag:gold,config.materialized:table'", 'Gold tables')
-    .demandCommand(1, 'Give a command: build, run, seed, test, compile, ls, show, clean or debug')
+    .demandCommand(1, 'Give a command: build, watch, run, seed, test, compile, ls, show, clean or debug')
     .strict()
     .recommendCommands()
     .help()
@@ -86,18 +92,28 @@ export async function main(argv: string[]): Promise<number> {
 function selectOptions<T>(y: Argv<T>) {
   return y
     .option('select', { alias: ['s', 'models', 'm'], type: 'array', string: true, describe: 'Selector: name, +x, x+, n+x, @x, tag:, path:, folder, config.k:v, resource_type:, a,b (and), space (or)' })
-    .option('exclude', { type: 'array', string: true, describe: 'Selector of nodes to leave out' });
+    .option('exclude', { type: 'array', string: true, describe: 'Selector of nodes to leave out' })
+    .option('state', { type: 'string', describe: 'target/ of an earlier run, for state:modified / state:new and --defer' });
 }
 
 function runOptions<T>(y: Argv<T>) {
   return selectOptions(y)
     .option('threads', { type: 'number', describe: 'Nodes built at once (Postgres targets; the embedded database uses 1)' })
     .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from scratch' })
-    .option('fail-fast', { alias: 'x', type: 'boolean', default: false, describe: 'Stop at the first failure and cancel running queries' });
+    .option('fail-fast', { alias: 'x', type: 'boolean', default: false, describe: 'Stop at the first failure and cancel running queries' })
+    .option('defer', { type: 'boolean', default: false, describe: 'Refs to nodes outside the selection read the relations of the --state manifest' });
+}
+
+function watchOptions<T>(y: Argv<T>) {
+  return y
+    .option('clear-screen', { type: 'boolean', default: false, describe: 'Watch: clear the screen before each change set' })
+    .option('changed-only', { type: 'boolean', default: false, describe: 'Watch: rerun the changed nodes (and their tests), not their descendants' })
+    .option('debounce', { type: 'number', default: 100, describe: 'Watch: milliseconds of quiet that end a change set' });
 }
 
 const engine = () => import('./run-command.js');
 const inspect = () => import('./inspect-commands.js');
+const watcher = () => import('../watch/watch-command.js');
 
 /** Loads the reporter, runs the handler, and turns errors into diagnostics and exit code 2. */
 async function guarded(args: Record<string, unknown>, handler: Handler): Promise<number> {

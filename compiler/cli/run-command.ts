@@ -2,6 +2,8 @@ import { openAdapter } from '../adapters/open-adapter.js';
 import type { Adapter } from '../adapters/adapter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { Reporter } from '../diagnostics/reporter.js';
+import { fingerprintNodes } from '../graph/state-fingerprint.js';
+import { deferToState, loadStateManifest } from '../graph/state-manifest.js';
 import { buildPlan, type Command, type Plan } from '../plan/build-plan.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { existingRelations } from '../run/relation-sql.js';
@@ -11,6 +13,8 @@ import { describeProject, openSession, select, type CommonArgs } from './session
 export interface RunArgs extends CommonArgs {
   fullRefresh?: boolean;
   failFast?: boolean;
+  /** `--defer`: refs to nodes outside the selection read the relations of the `--state` manifest. */
+  defer?: boolean;
 }
 
 /**
@@ -22,6 +26,11 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   const session = openSession(args);
   reporter.info(describeProject(session));
   const selection = select(session, args, reporter);
+  fingerprintNodes(session.parsed);
+  if (args.defer) {
+    if (!args.state) throw new StrataError({ code: 'STR162', message: '--defer needs --state DIR', hint: 'pass the target/ directory of an earlier run' });
+    deferToState(session.parsed.manifest, selection.ids, loadStateManifest(args.state));
+  }
   const plan = buildPlan(session.parsed.manifest, session.dag, selection.ids, command);
   const { project, parsed } = session;
   const writer = new TargetWriter(project.root, project.paths.target, project.name);
@@ -60,7 +69,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
  * Every relation the plan reads but does not build is looked up once, before any SQL runs: a
  * `build --select gold` on an empty database stops here with the list, not deep inside a query.
  */
-async function checkUpstream(adapter: Adapter, plan: Plan, args: RunArgs): Promise<void> {
+export async function checkUpstream(adapter: Adapter, plan: Plan, args: RunArgs): Promise<void> {
   if (plan.upstream.length === 0) return;
   const found = await adapter.withConnection((connection) => existingRelations(connection, plan.upstream));
   const missing = plan.upstream.filter((r) => !found.has(`${r.schema}.${r.identifier}`));

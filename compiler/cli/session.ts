@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { Dag } from '../graph/dag.js';
 import { selectNodes, type Selection } from '../graph/select-nodes.js';
+import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
 import { loadProject, type Project } from '../project/load-project.js';
 import { parseProject, type ParsedProject } from '../render/parse-project.js';
 import type { Reporter } from '../diagnostics/reporter.js';
@@ -16,6 +17,8 @@ export interface CommonArgs {
   select?: string[];
   exclude?: string[];
   logFormat: 'text' | 'json';
+  /** `--state DIR`: the target/ of an earlier run, for `state:` selectors and `--defer`. */
+  state?: string;
 }
 
 export interface Session {
@@ -54,7 +57,8 @@ export function openSession(args: CommonArgs): Session {
 }
 
 export function select(session: Session, args: CommonArgs, reporter: Reporter): Selection {
-  const selection = selectNodes(session.parsed.manifest, session.dag, { select: args.select, exclude: args.exclude });
+  const state = args.state ? stateCheck(session.parsed, loadStateManifest(args.state)) : undefined;
+  const selection = selectNodes(session.parsed.manifest, session.dag, { select: args.select, exclude: args.exclude, state });
   if (selection.warnings.length > 0) reporter.diagnostics(selection.warnings.map((w) => ({ ...w, severity: 'warn' })));
   return selection;
 }

@@ -1,0 +1,128 @@
+/**
+ * Node fingerprints: what decides whether a node changed, for watch mode (rerun what changed) and for
+ * `state:modified` (compare with the manifest.json of an earlier run). One function, so both agree.
+ *
+ * A fingerprint is three short hashes joined by dots, `<sql>.<config>.<macros>`:
+ * - sql: the compiled SQL (refs resolved, ephemeral models inlined); for a seed, its CSV file;
+ * - config: the resolved config, keys sorted;
+ * - macros: the bodies of the macros the node's template called (directly or through other macros).
+ *
+ * A comment in a macro a node does not call changes none of them; a comment in a macro it calls changes
+ * the third part even when the SQL stays the same, since the macro may matter at run time.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ManifestNode, NodeId } from '../manifest/types.js';
+import { compileNode } from '../render/compile-node.js';
+import type { ParsedProject } from '../render/parse-project.js';
+
+export type Fingerprint = string;
+
+/** `modified.body` → the sql part, `modified.configs` → config, `modified.macros` → macros. */
+export const FINGERPRINT_PARTS = { body: 0, configs: 1, macros: 2 } as const;
+
+/**
+ * The fingerprint of one node of a parsed project. Never throws: a node that cannot be compiled gets a
+ * fingerprint made of its error, which changes when the error does.
+ *
+ * @example nodeFingerprint(parsed, 'model.shop.stg_customers' as NodeId)  // '3f9a0c1e2b4d.77a1…'
+ */
+export function nodeFingerprint(parsed: ParsedProject, id: NodeId, macroHashes = macroBodyHashes(parsed)): Fingerprint {
+  const node = parsed.manifest.nodes[id];
+  if (!node) return '';
+  return [hash(bodyOf(parsed, node)), hash(stableJson(node.config)), hash(macrosOf(parsed, node, macroHashes))].join('.');
+}
+
+/**
+ * Fingerprints of the given nodes (default: all), and each written into its manifest node as
+ * `fingerprint`, so `target/manifest.json` carries them for a later `--state`.
+ */
+export function fingerprintNodes(parsed: ParsedProject, ids: Iterable<NodeId> = Object.keys(parsed.manifest.nodes) as NodeId[]): Map<NodeId, Fingerprint> {
+  const macroHashes = macroBodyHashes(parsed);
+  const result = new Map<NodeId, Fingerprint>();
+  for (const id of ids) {
+    const node = parsed.manifest.nodes[id];
+    if (!node) continue;
+    const fingerprint = nodeFingerprint(parsed, id, macroHashes);
+    node.fingerprint = fingerprint;
+    result.set(id, fingerprint);
+  }
+  return result;
+}
+
+function bodyOf(parsed: ParsedProject, node: ManifestNode): string | Buffer {
+  if (node.resourceType === 'seed') {
+    try {
+      return readFileSync(join(parsed.project.root, node.path));
+    } catch (error) {
+      return `unreadable: ${(error as Error).message}`;
+    }
+  }
+  try {
+    return compileNode(parsed, node.id);
+  } catch (error) {
+    return `error: ${(error as Error).message}`;
+  }
+}
+
+function macrosOf(parsed: ParsedProject, node: ManifestNode, macroHashes: Map<string, string>): string {
+  const seen = new Set<string>();
+  const stack = [...node.dependsOn.macros];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    stack.push(...(parsed.renderer.macros.get(name)?.calls ?? []));
+  }
+  return [...seen]
+    .filter((name) => macroHashes.has(name))
+    .sort()
+    .map((name) => `${name}:${macroHashes.get(name)}`)
+    .join(',');
+}
+
+const macroHashCache = new WeakMap<ParsedProject, Map<string, string>>();
+
+/** Each project macro's own text (from `{% macro name` to its `{% endmacro %}`), hashed. */
+export function macroBodyHashes(parsed: ParsedProject): Map<string, string> {
+  const cached = macroHashCache.get(parsed);
+  if (cached) return cached;
+  const result = new Map<string, string>();
+  for (const file of parsed.project.files.macros) {
+    for (const [name, body] of macroBodies(file.text)) result.set(name, hash(body));
+  }
+  macroHashCache.set(parsed, result);
+  return result;
+}
+
+const MACRO_START = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+
+/** `name → text` of each macro or test block in a file; a block runs to the next `end…` tag. */
+export function macroBodies(text: string): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const match of text.matchAll(MACRO_START)) {
+    const end = new RegExp(`\\{%-?\\s*end${match[1]}\\s*-?%\\}`, 'g');
+    end.lastIndex = match.index;
+    const found = end.exec(text);
+    const body = text.slice(match.index, found ? found.index + found[0].length : text.length);
+    result.set(match[1] === 'test' ? `test_${match[2]}` : match[2]!, body);
+  }
+  return result;
+}
+
+function hash(text: string | Buffer): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 12);
+}
+
+/** JSON with object keys sorted, so the same config always gives the same text. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
