@@ -77,7 +77,7 @@ export async function checkUpstream(adapter: Adapter, plan: Plan, args: RunArgs)
   const selection = args.select?.length ? args.select.map((s) => (s.startsWith('+') ? s : `+${s}`)).join(' ') : undefined;
   throw new StrataError({
     code: 'STR402',
-    message: `the selection reads ${missing.length} relation${missing.length === 1 ? '' : 's'} that do not exist yet: ${missing
+    message: `the selection reads ${missing.length === 1 ? '1 relation that does' : `${missing.length} relations that do`} not exist yet: ${missing
       .map((r) => `${r.schema}.${r.identifier} (${r.id})`)
       .join(', ')}`,
     hint: selection ? `build them too: --select '${selection}'` : 'build the upstream nodes first',

@@ -39,9 +39,10 @@ export interface Selection {
  * 1. each `--select` term is matched against enabled nodes and sources, then grown by its graph
  *    operators (`+x`, `x+2`, `@x`); commas intersect, spaces and repeated values unite;
  * 2. the `--exclude` terms, evaluated the same way, are removed;
- * 3. tests are added "eagerly": a test joins when any node it depends on is selected, unless an
- *    `--exclude` term matched the test itself (so `--exclude dim_customers` drops the tests of
- *    dim_customers alone, and keeps a relationships test that also checks a selected model);
+ * 3. tests are added "eagerly": a test joins when any node it depends on is selected; and as in dbt,
+ *    exclusion is eager too: a test that depends on an excluded node is left out, even when a
+ *    `--select` term matched it (so `--select gold --exclude dim_customers` drops every test that
+ *    reads dim_customers, including a relationships test from a gold model to it);
  * 4. disabled nodes are dropped; sources are returned apart, since nothing runs for them.
  *
  * @example
@@ -79,6 +80,12 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
   for (const node of context.enabled) {
     if ((node.resourceType !== 'test' && node.resourceType !== 'unit_test') || selected.has(node.id) || excluded.has(node.id)) continue;
     if (testParents(node).some((parent) => selected.has(parent))) selected.add(node.id);
+  }
+  if (excluded.size > 0) {
+    for (const node of context.enabled) {
+      const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test';
+      if (isTest && selected.has(node.id) && testParents(node).some((parent) => excluded.has(parent))) selected.delete(node.id);
+    }
   }
 
   const ids: NodeId[] = [];

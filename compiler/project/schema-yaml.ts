@@ -123,11 +123,11 @@ const schemaFile = z
 
 /**
  * Reads every schema YAML file (`version: 2`): model and seed properties, sources, generic tests and unit
- * tests. All problems of all files are collected and thrown together.
+ * tests. A broken file adds its problems to `problems` and nothing else: the other files still count,
+ * so one typo does not turn every source of the project into an "unknown source".
  */
-export function readSchemaProperties(files: ProjectFile[]): SchemaProperties {
+export function readSchemaProperties(files: ProjectFile[], problems: Diagnostic[] = []): SchemaProperties {
   const result: SchemaProperties = { models: new Map(), seeds: new Map(), sources: [], tests: [], unitTests: [] };
-  const problems: Diagnostic[] = [];
   for (const file of files) {
     try {
       readOne(file, result, problems);
@@ -136,7 +136,6 @@ export function readSchemaProperties(files: ProjectFile[]): SchemaProperties {
       else throw error;
     }
   }
-  if (problems.length > 0) throw new StrataError(problems);
   return result;
 }
 

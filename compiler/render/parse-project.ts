@@ -76,13 +76,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     }
   };
 
-  const properties = collect(() => readSchemaProperties(project.files.yaml)) ?? {
-    models: new Map(),
-    seeds: new Map(),
-    sources: [],
-    tests: [],
-    unitTests: [],
-  };
+  const properties = readSchemaProperties(project.files.yaml, problems);
   const nodes = new Map<NodeId, ManifestNode>();
   const templates = new Map<NodeId, ParsedTemplate>();
   /** Names of nodes that are disabled or failed to parse: refs to them are not reported again. */
