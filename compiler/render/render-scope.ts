@@ -97,9 +97,9 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
   env.addGlobal('config', config);
   // The `model` argument of generic tests: the relation, filtered by the test's `where` config.
   env.addGlobal('__strata_where', (relation: unknown) => {
-    const s = scope('test');
-    if (s.mode === 'parse') return relation;
-    const where = s.configGet('where', null);
+    // In the parse pass too: the relation prints as a token the compile pass replaces, and a test whose
+    // SQL is finished by replacing tokens must keep its filter.
+    const where = scope('test').configGet('where', null);
     return where ? `(select * from ${String(relation)} where ${String(where)}) as strata_subquery` : relation;
   });
   env.addGlobal('is_incremental', () => scope('is_incremental').isIncremental());

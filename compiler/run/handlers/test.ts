@@ -27,7 +27,7 @@ export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context
     const count = await connection.query<{ failures: number | string }>(countSql).catch(withStatement(countSql));
     const failures = Number(count.rows[0]?.failures ?? 0);
     let sampleRows: Record<string, unknown>[] | undefined;
-    if (failures > 0) sampleRows = (await connection.query(`${body} limit ${SAMPLE_ROWS}`)).rows;
+    if (failures > 0) sampleRows = (await connection.query(`select * from (${body}) as strata_sample limit ${SAMPLE_ROWS}`)).rows;
     let storedIn: string | undefined;
     if (node.config.store_failures === true) {
       const schema = `${context.parsed.project.target.schema}_test_failures`;
