@@ -13,7 +13,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Adapter, AdapterInfo, Connection, QueryResult, Relation } from '../adapter.js';
 import type { PostgresTarget } from '../../project/target.js';
 import { quoteIdent, quoteRelation } from '../quote.js';
-import { INT8_OID, parseInt8 } from '../parse-int8.js';
+import { TYPE_PARSERS } from '../type-parsers.js';
 import { connectionFailedError, describeTargetUrl } from './connection-errors.js';
 
 export interface OpenPostgresOptions {
@@ -52,7 +52,7 @@ export async function openPostgres(target: PostgresTarget, options: OpenPostgres
 
 function poolConfig(target: PostgresTarget): pg.PoolConfig {
   const types = new pg.TypeOverrides();
-  types.setTypeParser(INT8_OID, parseInt8);
+  for (const [oid, parse] of Object.entries(TYPE_PARSERS)) types.setTypeParser(Number(oid), parse);
   const connection: pg.PoolConfig = target.url
     ? { connectionString: target.url }
     : { host: target.host, port: target.port, user: target.user, password: target.password, database: target.database };
