@@ -91,7 +91,7 @@ export async function goldRows(adapter: Adapter, goldSchema: string, where = 'tr
 
 /**
  * The same columns from the raw rental, payment and customer tables, following the spec of
- * docs/pagila-project.md: dates in UTC; active months = greatest(1, (last − first + 1) / 30.4375);
+ * README.md ("The Pagila project"): dates in UTC; active months = greatest(1, (last − first + 1) / 30.4375);
  * CLV = revenue / active months × 24; tiers at 100 / 50 / 20.
  */
 export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true'): Promise<MetricsRow[]> {
