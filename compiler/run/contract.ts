@@ -207,9 +207,11 @@ export function assertContract(node: ManifestNode, declared: ContractColumn[], a
     .join('\n');
   throw new StrataError({
     code: 'STR431',
-    message: `the query of model '${node.name}' does not match its contract (${problems} ${problems === 1 ? 'problem' : 'problems'}); nothing was built:\n${table}`,
+    // The table ends the message (a hint would trail its last line): what to do comes first.
+    message:
+      `the query of model '${node.name}' does not match its contract (${problems} ${problems === 1 ? 'problem' : 'problems'}); ` +
+      `nothing was built. Change the query or the columns (name, data_type) in the schema YAML:\n${table}`,
     file: node.patchPath ?? node.path,
-    hint: 'change the query or the columns (name, data_type) in the schema YAML',
   });
 }
 
