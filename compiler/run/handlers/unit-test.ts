@@ -31,7 +31,9 @@ export async function runUnitTest(step: Extract<Step, { kind: 'unit' }>, context
     node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
 
-    const actual = await queryColumns(connection, sql, context.runId, 'strata_unit').catch(withStatement(sql));
+    const actual = await queryColumns(connection, sql, context.runId, 'strata_unit').catch((error: unknown) => {
+      throw unknownColumnHint(error, node) ?? error;
+    });
     const compared = comparedColumns(node, actual);
     const diffSql = diffQuery(sql, meta.expect, compared);
     const rows = (await connection.query<Record<string, unknown>>(diffSql).catch(withStatement(diffSql))).rows;
@@ -53,6 +55,21 @@ export async function runUnitTest(step: Extract<Step, { kind: 'unit' }>, context
       compiledPath,
       unitDiff: { missing: diff.missing.slice(0, DIFF_ROWS), extra: diff.extra.slice(0, DIFF_ROWS) },
     };
+  });
+}
+
+/** An unknown column in a unit test is most often a column no input row names: say where inputs get theirs. */
+function unknownColumnHint(error: unknown, node: ManifestNode): StrataError | undefined {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code !== '42703') return undefined;
+  const at = node.unitTest!.position;
+  return new StrataError({
+    code: 'STR243',
+    message: `unit test '${node.name}': database error 42703: ${message ?? 'unknown column'}`,
+    file: at.file,
+    line: at.line,
+    column: at.column,
+    hint: "an input's columns are those its rows name, its YAML columns, and those of its relation once built: name the column in a row (null will do)",
   });
 }
 
