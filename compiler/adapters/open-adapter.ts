@@ -6,10 +6,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Adapter } from './adapter.js';
 import type { TargetConfig } from '../project/target.js';
+import { StrataError } from '../diagnostics/strata-error.js';
 
 export interface OpenAdapterOptions {
   /** One-line notices meant for the user: a stale PGlite lock taken over, a server NOTICE. */
   onNotice?: (message: string) => void;
+  /**
+   * What to do when another Strata process owns the embedded database (PGlite only):
+   * - `exclusive` (default; `build`, `run`, `seed`, `test`): fail with STR510 naming the owner, exit code 2.
+   * - `shared` (`show`, `debug`): run the statements through the owner's loopback server, with a notice.
+   */
+  access?: 'exclusive' | 'shared';
 }
 
 /**
@@ -20,11 +27,25 @@ export interface OpenAdapterOptions {
 export async function openAdapter(target: TargetConfig, options: OpenAdapterOptions = {}): Promise<Adapter> {
   switch (target.type) {
     case 'pglite': {
-      if (!existsSync(join(target.path, 'PG_VERSION'))) {
-        options.onNotice?.(`Creating the embedded database in ${target.path} (first run only: a few seconds)`);
-      }
       const { openPglite } = await import('./pglite/pglite-adapter.js');
-      return openPglite(target, options);
+      const openOwn = (): Promise<Adapter> => {
+        if (!existsSync(join(target.path, 'PG_VERSION'))) {
+          options.onNotice?.(`Creating the embedded database in ${target.path} (first run only: a few seconds)`);
+        }
+        return openPglite(target, options);
+      };
+      if (options.access !== 'shared') return openOwn();
+      const { openThroughOwner } = await import('./pglite/open-through-owner.js');
+      // Another process may take the directory between "nobody owns it" and our own lock: then use it.
+      for (let attempt = 1; ; attempt++) {
+        const shared = await openThroughOwner(target, options);
+        if (shared) return shared;
+        try {
+          return await openOwn();
+        } catch (error) {
+          if (attempt >= 3 || !(error instanceof StrataError) || error.code !== 'STR510') throw error;
+        }
+      }
     }
     case 'postgres': {
       const { openPostgres } = await import('./postgres/postgres-adapter.js');

@@ -1,3 +1,4 @@
+import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAdapter } from '../adapters/open-adapter.js';
@@ -33,6 +34,7 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
     writer.writeCompiled(node, sql);
     count++;
   }
+  fingerprintNodes(parsed);
   writer.writeManifest(parsed.manifest);
   writer.flush();
   reporter.info(describeProject(session));
@@ -94,7 +96,7 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
     }
     sql = compileNode(session.parsed, models[0]);
   }
-  const adapter = await openAdapter(session.project.target, { onNotice: (m) => reporter.info(m) });
+  const adapter = await openAdapter(session.project.target, { onNotice: (m) => reporter.info(m), access: 'shared' });
   try {
     const limit = args.limit >= 0 ? ` limit ${Math.floor(args.limit)}` : '';
     const result = await adapter.query(`select * from (\n${sql}\n) as strata_show${limit}`);
@@ -127,7 +129,7 @@ export async function debugCommand(args: CommonArgs, reporter: Reporter): Promis
   if (target.type === 'pglite') print(`location: ${target.path}`);
   const started = Date.now();
   try {
-    const adapter = await openAdapter(target, { onNotice: (m) => reporter.info(m) });
+    const adapter = await openAdapter(target, { onNotice: (m) => reporter.info(m), access: 'shared' });
     try {
       const info = await adapter.info();
       const version = await adapter.query<{ version: string }>('select version() as version');

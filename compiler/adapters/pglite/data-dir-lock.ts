@@ -9,6 +9,9 @@
  *   `process.exit()`, an uncaught error), SIGINT/SIGTERM/SIGHUP when nothing else handles them. Only
  *   SIGKILL or a crash of the machine leave it behind, and then the next process takes it over.
  * - A lock whose pid is dead is stale and is taken over, with a notice.
+ * - The owner may serve its database to other Strata processes (see wire-server.ts): the lock then
+ *   says `"server": "starting"` until the server listens, and then where it listens. The file is
+ *   rewritten by a rename, so a reader sees the old content or the new, never half of it.
  *
  * This module does not import PGlite: the lock is taken before any PGlite file is touched.
  */
@@ -27,6 +30,15 @@ export interface LockOwner {
   /** ISO timestamp. */
   startedAt: string;
   hostname: string;
+  /** Where the owner serves its database to other Strata processes, or `starting` until it does. */
+  server?: LockServer | 'starting';
+}
+
+/** The owner's loopback Postgres-wire server. The password keeps out who cannot read the data directory. */
+export interface LockServer {
+  host: string;
+  port: number;
+  password: string;
 }
 
 export interface DataDirLock {
@@ -34,6 +46,8 @@ export interface DataDirLock {
   /** Absolute path of the lock file. */
   readonly file: string;
   readonly owner: LockOwner;
+  /** Records in the lock file where the owner serves its database (undefined: it does not). */
+  recordServer(server: LockServer | undefined): void;
   /** Removes the lock file if it is still ours. Synchronous and idempotent. */
   release(): void;
 }
@@ -43,6 +57,8 @@ export interface AcquireLockOptions {
   onNotice?: (message: string) => void;
   /** Overrides the command recorded in the lock file (default: from `process.argv`). */
   command?: string;
+  /** The owner will serve its database: the lock says `"server": "starting"` until recordServer. */
+  serving?: boolean;
 }
 
 /** Locks held by this process: lock file path → release function. */
@@ -63,6 +79,7 @@ export function acquireDataDirLock(dir: string, options: AcquireLockOptions = {}
     command: options.command ?? describeCommand(process.argv),
     startedAt: new Date().toISOString(),
     hostname: os.hostname(),
+    ...(options.serving ? { server: 'starting' as const } : {}),
   };
   if (heldLocks.has(file)) {
     throw busyError(absoluteDir, owner, 'this process already has it open; close it before opening it again');
@@ -88,7 +105,12 @@ export function acquireDataDirLock(dir: string, options: AcquireLockOptions = {}
         continue;
       }
     } else if (isOwnerAlive(existing.owner, file)) {
-      throw busyError(absoluteDir, existing.owner);
+      const serving = typeof existing.owner.server === 'object' && existing.owner.hostname === os.hostname();
+      throw busyError(
+        absoluteDir,
+        existing.owner,
+        serving ? `wait for it to finish, or stop it (pid ${existing.owner.pid}); strata show and strata debug can use its database meanwhile` : undefined,
+      );
     }
     const stale = existing.owner ?? { pid: 0, command: 'unknown command', startedAt: '', hostname: owner.hostname };
     if (removeIfUnchanged(file, existing.raw)) tookOverFrom = stale;
@@ -111,6 +133,23 @@ export function describeCommand(argv: readonly string[]): string {
 /** Reads the owner of a data directory's lock, if any (for `strata debug` and error messages). */
 export function readLockOwner(dir: string): LockOwner | undefined {
   return readLockFile(path.join(path.resolve(dir), LOCK_FILE_NAME))?.owner;
+}
+
+/**
+ * The owner of a data directory's lock if it is another process, alive, on this machine: one whose
+ * server (if it records one) a second process can reach. Undefined when the lock is free, stale, held
+ * by this process, or held on another host.
+ */
+export function readLiveOwner(dir: string): LockOwner | undefined {
+  const file = path.join(path.resolve(dir), LOCK_FILE_NAME);
+  const owner = readLockFile(file)?.owner;
+  if (!owner || owner.pid === process.pid || (owner.hostname && owner.hostname !== os.hostname())) return undefined;
+  return isOwnerAlive(owner, file) ? owner : undefined;
+}
+
+/** The error of a second process that needs the directory while `owner` has it (exit code 2). */
+export function dataDirBusyError(dir: string, owner: LockOwner, hint?: string): StrataError {
+  return busyError(path.resolve(dir), owner, hint);
 }
 
 function createExclusive(file: string, text: string): boolean {
@@ -145,6 +184,7 @@ function readLockFile(file: string): { raw: string; owner: LockOwner | undefined
           command: typeof parsed.command === 'string' ? parsed.command : 'unknown command',
           startedAt: typeof parsed.startedAt === 'string' ? parsed.startedAt : '',
           hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '',
+          ...parseServer(parsed.server),
         },
       };
     }
@@ -152,6 +192,15 @@ function readLockFile(file: string): { raw: string; owner: LockOwner | undefined
     // fall through: unreadable content
   }
   return { raw, owner: undefined };
+}
+
+function parseServer(value: unknown): Pick<LockOwner, 'server'> {
+  if (value === 'starting') return { server: 'starting' };
+  const server = value as Partial<LockServer> | null | undefined;
+  if (typeof server?.host === 'string' && Number.isInteger(server.port) && typeof server.password === 'string') {
+    return { server: { host: server.host, port: server.port!, password: server.password } };
+  }
+  return {};
 }
 
 function isOwnerAlive(owner: LockOwner, file: string): boolean {
@@ -196,8 +245,21 @@ function removeIfUnchanged(file: string, staleText: string): boolean {
   }
 }
 
-function registerLock(dir: string, file: string, owner: LockOwner, text: string): DataDirLock {
+function registerLock(dir: string, file: string, initialOwner: LockOwner, initialText: string): DataDirLock {
   let released = false;
+  let owner = initialOwner;
+  let text = initialText;
+  const recordServer = (server: LockServer | undefined): void => {
+    if (released) return;
+    const { server: _previous, ...rest } = owner;
+    const next: LockOwner = server ? { ...rest, server } : rest;
+    const nextText = `${JSON.stringify(next)}\n`;
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, nextText);
+    fs.renameSync(temporary, file);
+    owner = next;
+    text = nextText;
+  };
   const release = (): void => {
     if (released) return;
     released = true;
@@ -211,7 +273,15 @@ function registerLock(dir: string, file: string, owner: LockOwner, text: string)
   };
   heldLocks.set(file, release);
   installProcessHandlers();
-  return { dir, file, owner, release };
+  return {
+    dir,
+    file,
+    get owner() {
+      return owner;
+    },
+    recordServer,
+    release,
+  };
 }
 
 function releaseAll(): void {

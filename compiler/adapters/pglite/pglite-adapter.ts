@@ -3,26 +3,33 @@
  *
  * One PGlite instance is one session, so `maxConcurrency` is 1 and `withConnection` gives callers the
  * session in turn (see SessionQueue). The data directory is locked (see data-dir-lock.ts) before PGlite
- * touches it, and released when the adapter closes or the process ends.
+ * touches it, and released when the adapter closes or the process ends. While it is open, the adapter
+ * serves the database on a loopback port recorded in the lock (see wire-server.ts), so that another
+ * Strata process (`strata show` during `strata watch`) runs its statements here instead of opening the
+ * directory a second time.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import type { Adapter, Connection, QueryResult, Relation } from '../adapter.js';
 import type { PgliteTarget } from '../../project/target.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import { quoteIdent, quoteRelation } from '../quote.js';
-import { INT8_OID, parseInt8 } from '../parse-int8.js';
-import { acquireDataDirLock } from './data-dir-lock.js';
+import { TYPE_PARSERS } from '../type-parsers.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { SessionQueue } from './session-queue.js';
+import { startWireServer, type WireServer } from './wire-server.js';
 
 export interface OpenPgliteOptions {
   /** One-line notices for the user, e.g. a stale lock that was taken over. */
   onNotice?: (message: string) => void;
+  /** Serve the database to other Strata processes while it is open (default true). */
+  serve?: boolean;
 }
 
 /** The slice of PGlite this adapter uses. */
-type PgliteSession = Pick<PGlite, 'query' | 'exec' | 'close'>;
+type PgliteSession = Pick<PGlite, 'query' | 'exec' | 'close' | 'execProtocolRaw'>;
 
 /** The adapter whose session the current async call chain holds, to catch a nested withConnection. */
 const sessionHolder = new AsyncLocalStorage<PgliteAdapter>();
@@ -38,10 +45,11 @@ const sessionHolder = new AsyncLocalStorage<PgliteAdapter>();
  *   await adapter.close();
  */
 export async function openPglite(target: PgliteTarget, options: OpenPgliteOptions = {}): Promise<Adapter> {
-  const lock = acquireDataDirLock(target.path, { onNotice: options.onNotice });
+  const serve = options.serve ?? true;
+  const lock = acquireDataDirLock(target.path, { onNotice: options.onNotice, serving: serve });
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(target.path, { parsers: { [INT8_OID]: parseInt8 } });
+    pglite = await PGlite.create(target.path, { parsers: TYPE_PARSERS });
   } catch (error) {
     lock.release();
     throw new StrataError({
@@ -50,7 +58,9 @@ export async function openPglite(target: PgliteTarget, options: OpenPgliteOption
       hint: 'if the directory was copied or written by another program, move it away and run again to start a new one',
     });
   }
-  return new PgliteAdapter(target.path, pglite, () => lock.release());
+  const adapter = new PgliteAdapter(target.path, pglite, () => lock.release());
+  if (serve) await adapter.serve(lock);
+  return adapter;
 }
 
 class PgliteAdapter implements Adapter {
@@ -58,6 +68,7 @@ class PgliteAdapter implements Adapter {
   readonly maxConcurrency = 1;
   readonly #queue = new SessionQueue();
   readonly #connection: Connection;
+  #server: WireServer | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -102,11 +113,49 @@ class PgliteAdapter implements Adapter {
     return { type: 'pglite' as const, location: this.dataDir, serverVersion: result.rows[0]?.server_version };
   }
 
+  /**
+   * Starts the loopback server over this session and records it in the lock. Without it (no loopback
+   * interface, say) the adapter works as before and other processes get STR510.
+   */
+  async serve(lock: DataDirLock): Promise<void> {
+    const password = randomBytes(18).toString('base64url');
+    try {
+      const settings = await this.query<{ version: string; timezone: string; datestyle: string }>(
+        "select current_setting('server_version') as version, current_setting('TimeZone') as timezone, current_setting('DateStyle') as datestyle",
+      );
+      const row = settings.rows[0]!;
+      this.#server = await startWireServer({
+        session: this.pglite,
+        queue: this.#queue,
+        password,
+        parameters: {
+          server_version: row.version,
+          server_encoding: 'UTF8',
+          client_encoding: 'UTF8',
+          DateStyle: row.datestyle,
+          TimeZone: row.timezone,
+          integer_datetimes: 'on',
+          standard_conforming_strings: 'on',
+          application_name: '',
+        },
+        ownerName: `${lock.owner.command} (pid ${lock.owner.pid})`,
+      });
+      lock.recordServer({ host: this.#server.host, port: this.#server.port, password });
+    } catch {
+      lock.recordServer(undefined);
+    }
+  }
+
   close(): Promise<void> {
-    // Callers already queued finish first; then PGlite flushes and closes, then the lock goes.
-    this.#closing ??= this.#queue
-      .run(() => this.pglite.close())
-      .finally(() => this.releaseLock());
+    // The server stops taking clients and lets the connected ones finish; callers already queued (the
+    // owner's and clients') go first; then PGlite flushes and closes, the rest are cut, the lock goes.
+    const server = this.#server;
+    this.#closing ??= (server?.stop() ?? Promise.resolve())
+      .then(() => this.#queue.run(() => this.pglite.close()))
+      .finally(() => {
+        server?.disconnectAll();
+        this.releaseLock();
+      });
     return this.#closing;
   }
 }
