@@ -35,6 +35,8 @@ const KINDS: Record<Command, ReadonlySet<ManifestNode['resourceType']>> = {
 /**
  * Turns a selection into steps. Ephemeral models are not steps (they are inlined). In `build`, a
  * model's tests gate its children: a child waits for the tests of its parent, so a failing test skips it.
+ * Unit tests wait for nothing (their inputs are literal rows, so they add no upstream relation to check),
+ * and in `build` their model waits for them: a failing unit test skips the model and its descendants.
  *
  * @example buildPlan(manifest, dag, selection.ids, 'build').steps.map((s) => s.kind)  // ['seed', 'materialize', 'test', ...]
  */
