@@ -191,8 +191,7 @@ async function createSourceTable(target: TargetConfig): Promise<void> {
     await adapter.withConnection((connection) =>
       connection.exec(
         `create schema if not exists raw;
-         drop table if exists raw.events;
-         create table raw.events as select g as id, (array['a','b','c','d'])[1 + g % 4] as category, (g * 7 % 1000)::numeric as amount
+         create table if not exists raw.events as select g as id, (array['a','b','c','d'])[1 + g % 4] as category, (g * 7 % 1000)::numeric as amount
          from generate_series(1, 50) g;`,
       ),
     );

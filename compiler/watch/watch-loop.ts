@@ -189,7 +189,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
     }
     adapter.resetSqlTime();
     try {
-      await checkUpstream(adapter, plan, { select: options.select } as never);
+      await checkUpstream(adapter, plan, { projectDir: options.projectDir, logFormat: 'text', select: options.select });
     } catch (error) {
       if (!(error instanceof StrataError)) throw error;
       options.emit({ type: 'cycle-problems', cycle: number, diagnostics: error.diagnostics });
