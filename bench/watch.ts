@@ -157,7 +157,8 @@ async function measure(row: Row, dir: string, target: TargetConfig, edits: numbe
     log(`  first build: ${first.results.length} nodes in ${row.firstBuildSeconds.toFixed(1)}s`);
     const file = join(dir, edited.path);
     for (let i = 0; i < edits + 1; i++) {
-      await sleep(300);
+      // Long enough for the loop to be idle and to have written target/ (it waits 400 ms for that).
+      await sleep(1500);
       const cycle = nextCycle(60_000);
       const before = performance.now();
       writeFileSync(file, `${edited.sql}-- edit ${i} at ${Date.now()}\n`);
@@ -169,7 +170,8 @@ async function measure(row: Row, dir: string, target: TargetConfig, edits: numbe
       const sql = event.sql * 1000;
       // The first edit warms the child's code paths (JIT); it is not counted.
       if (i > 0) row.edits.push({ wall, sql, overhead: wall - sql - debounce });
-      log(`  edit ${i}: ${wall.toFixed(0)} ms (sql ${sql.toFixed(0)} ms)${i === 0 ? ' warm-up' : ''}`);
+      const phases = event.phasesMs ? ` phases ${Object.entries(event.phasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} ms;` : '';
+      log(`  edit ${i}: ${wall.toFixed(0)} ms (sql ${sql.toFixed(0)} ms;${phases} first file event to end ${event.sinceFirstEventMs?.toFixed(0)} ms)${i === 0 ? ' warm-up' : ''}`);
     }
   } finally {
     child.kill('SIGINT');
@@ -182,6 +184,8 @@ interface CycleFinished {
   results: { id: string; status: string; message: string }[];
   sql: number;
   elapsed: number;
+  sinceFirstEventMs?: number;
+  phasesMs?: Record<string, number>;
 }
 
 /** The synthetic project reads `source('raw', 'events')`: a small table in schema `raw`. */
@@ -236,7 +240,7 @@ function startPostgres(root: string): { url: string; stop(): void } | { reason: 
 function renderSection(rows: Row[], debounce: number, edits: number): string {
   const lines = [
     START_MARK,
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpuModel()} (${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB), Node ${process.version}; debounce ${debounce} ms; median of ${edits} edits (after one warm-up edit).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpuModel()} (${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB), Node ${process.version}; debounce ${debounce} ms; median of ${edits} edits (after one warm-up edit, 1.5 s apart).`,
     '',
     '| models | engine | first build | write → rebuilt (median) | SQL (median) | engine overhead (median / max) | target |',
     '| ---: | --- | ---: | ---: | ---: | ---: | --- |',

@@ -89,9 +89,11 @@ function applyToFiles(project: Project, changes: ChangeSet): void {
     } catch {
       file = undefined; // deleted between the event and now
     }
-    const list = project.files[key].filter((f) => f.path !== change.path);
-    if (file) list.push(file);
-    project.files[key] = list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const list = project.files[key];
+    const index = list.findIndex((f) => f.path === change.path);
+    if (file && index >= 0) list[index] = file;
+    else if (file) project.files[key] = [...list, file].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    else if (index >= 0) list.splice(index, 1);
   }
 }
 

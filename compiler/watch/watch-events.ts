@@ -27,6 +27,8 @@ export type WatchEvent =
       sql: number;
       /** Milliseconds from the first file event of the change set to the end of the run. */
       sinceFirstEventMs?: number;
+      /** Where the time went: the incremental parse, the plan and upstream check, the run (SQL included). */
+      phasesMs?: { parse: number; plan: number; run: number };
     }
   | { type: 'watch-idle' }
   | { type: 'watch-help' }

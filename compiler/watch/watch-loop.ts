@@ -29,6 +29,8 @@ import { nextState, type ProjectState, type StateOptions } from './project-state
 import { timeStatements, type TimedAdapter } from './timed-adapter.js';
 import type { CycleReason, EmitWatchEvent } from './watch-events.js';
 
+const ARTIFACT_DELAY_MS = 400;
+
 export interface WatchOptions {
   projectDir: string;
   load: LoadProjectOptions;
@@ -93,11 +95,11 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
   const paths = [...new Set([...project.paths.models, ...project.paths.macros, ...project.paths.seeds, ...project.paths.tests, project.configFile])];
   const watcher: FileWatcher = watchFiles(project.root, {
     paths,
-    onEvent(_kind, path) {
+    onEvent(kind, path) {
       if (stopping) return;
       generation++;
       firstEventAt ??= performance.now();
-      collector.add(_kind, path);
+      collector.add(kind, path);
     },
     onError: (error) => options.emit({ type: 'watch-error', message: error.message }),
   });
@@ -134,6 +136,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
   const runCycle = async (number: number, reason: CycleReason, files: ChangeSet, startedAt: number, firstEvent: number | undefined): Promise<void> => {
     options.emit({ type: 'cycle-started', cycle: number, reason, files });
     const seenGeneration = generation;
+    const parseStarted = performance.now();
     try {
       state = nextState(reason === 'start' ? undefined : { project, state }, files, stateOptions);
       project = state.project;
@@ -147,6 +150,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
       options.emit({ type: 'cycle-problems', cycle: number, diagnostics: state.selection.warnings.map((w) => ({ ...w, severity: 'warn' as const })) });
     }
     const { parsed, dag, selection, fingerprints } = state;
+    const parseEnded = performance.now();
 
     if (stableJson(project.target) !== adapterTarget) {
       await adapter.close();
@@ -184,7 +188,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
     if (plan.steps.length === 0) {
       seen();
       options.emit({ type: 'cycle-finished', cycle: number, results: [], elapsed: (performance.now() - startedAt) / 1000, sql: 0, sinceFirstEventMs: firstEvent === undefined ? undefined : performance.now() - firstEvent });
-      writer.writeManifest(parsed.manifest);
+      deferArtifacts(() => writer.writeManifest(parsed.manifest));
       return;
     }
     adapter.resetSqlTime();
@@ -199,6 +203,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
       options.emit({ type: 'cycle-superseded', cycle: number });
       return;
     }
+    const runStarted = performance.now();
     const results = await runPlan(
       plan,
       {
@@ -221,11 +226,43 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
       elapsed: (ended - startedAt) / 1000,
       sql: adapter.sqlMs / 1000,
       sinceFirstEventMs: firstEvent === undefined ? undefined : ended - firstEvent,
+      phasesMs: { parse: parseEnded - parseStarted, plan: runStarted - parseEnded, run: ended - runStarted },
     });
-    // Artifacts after the report: at 10,000 nodes writing manifest.json takes longer than the rebuild.
-    writer.writeManifest(parsed.manifest);
-    writer.writeRunResults(results, (ended - startedAt) / 1000, 'watch', stateOptions.invocationId);
-    writer.flush();
+    deferArtifacts(() => {
+      writer.writeManifest(parsed.manifest);
+      writer.writeRunResults(results, (ended - startedAt) / 1000, 'watch', stateOptions.invocationId);
+      writer.flush();
+    });
+  };
+
+  /**
+   * target/ is written once the loop has been idle for a moment, not right after each rebuild: at
+   * 10,000 nodes manifest.json takes a few hundred milliseconds to write, and a save made meanwhile
+   * would wait for it. A newer cycle's artifacts replace the older ones not yet written; `stop()`
+   * writes what is pending.
+   */
+  let pendingArtifacts: (() => void) | undefined;
+  let artifactTimer: NodeJS.Timeout | undefined;
+  const deferArtifacts = (write: () => void) => {
+    pendingArtifacts = write;
+    if (artifactTimer) clearTimeout(artifactTimer);
+    artifactTimer = setTimeout(writeArtifacts, ARTIFACT_DELAY_MS);
+  };
+  const writeArtifacts = () => {
+    if (artifactTimer) clearTimeout(artifactTimer);
+    artifactTimer = undefined;
+    const write = pendingArtifacts;
+    pendingArtifacts = undefined;
+    if (!write) return;
+    if (running && !stopping) {
+      deferArtifacts(write);
+      return;
+    }
+    try {
+      write();
+    } catch (error) {
+      options.emit({ type: 'watch-error', message: `could not write target/: ${(error as Error).message}` });
+    }
   };
 
   const testsOf = (ids: Set<NodeId>): NodeId[] =>
@@ -271,6 +308,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
           await adapter.cancelRunning().catch(() => undefined);
           await running;
         }
+        writeArtifacts();
         await adapter.close();
       } finally {
         options.emit({ type: 'watch-stopped' });

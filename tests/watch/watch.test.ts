@@ -112,6 +112,22 @@ describeEachEngine('strata watch', (engine) => {
     expect(ranIn(block)).toEqual([]);
   });
 
+  it('runs a test added in schema YAML, and nothing else', async () => {
+    write('models/schema.yml', PROJECT['models/schema.yml']!.replace('[not_null]', '[not_null, unique]'));
+    const block = await watch.nextBlock();
+    expect(block).toContain('changed: models/schema.yml');
+    expect(ranIn(block)).toEqual(['unique_b_id']);
+  });
+
+  it('reloads the project on a project.yml edit and reruns what its config changes', async () => {
+    const text = fs.readFileSync(path.join(dir, 'project.yml'), 'utf8');
+    write('project.yml', text.replace('+materialized: view', '+materialized: view\n    d:\n      +materialized: table'));
+    const block = await watch.nextBlock();
+    expect(block).toContain('changed: project.yml');
+    expect(ranIn(block)).toEqual(['d']);
+    expect(block).toMatch(/OK +model d \(table\)/);
+  });
+
   it('turns a burst of ten saves into one change set', async () => {
     await watch.idle();
     const before = watch.output().split('── ').length;
