@@ -1,5 +1,6 @@
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { rmSync } from 'node:fs';
+import type { NodeId } from '../manifest/types.js';
 import { join } from 'node:path';
 import { openAdapter } from '../adapters/open-adapter.js';
 import { StrataError, maskSecrets } from '../diagnostics/strata-error.js';
@@ -22,7 +23,7 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
   const selection = select(session, args, reporter);
   const { project, parsed } = session;
   const writer = new TargetWriter(project.root, project.paths.target, project.name);
-  let count = 0;
+  const compiled = new Map<NodeId, string>();
   for (const id of selection.ids) {
     const node = parsed.manifest.nodes[id];
     if (node.resourceType === 'seed') continue;
@@ -31,10 +32,11 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
         ? compileUnitTest(parsed, id, (input) => declaredInputColumns(parsed, node, input))
         : compileNode(parsed, id);
     node.compiledSql = sql;
+    if (node.resourceType !== 'unit_test') compiled.set(id, sql);
     writer.writeCompiled(node, sql);
-    count++;
   }
-  fingerprintNodes(parsed);
+  const count = selection.ids.filter((id) => parsed.manifest.nodes[id].resourceType !== 'seed').length;
+  fingerprintNodes(parsed, undefined, compiled);
   writer.writeManifest(parsed.manifest);
   writer.flush();
   reporter.info(describeProject(session));

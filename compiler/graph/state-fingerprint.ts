@@ -28,23 +28,33 @@ export const FINGERPRINT_PARTS = { body: 0, configs: 1, macros: 2 } as const;
  *
  * @example nodeFingerprint(parsed, 'model.shop.stg_customers' as NodeId)  // '3f9a0c1e2b4d.77a1…'
  */
-export function nodeFingerprint(parsed: ParsedProject, id: NodeId, macroHashes = macroBodyHashes(parsed)): Fingerprint {
+export function nodeFingerprint(
+  parsed: ParsedProject,
+  id: NodeId,
+  macroHashes = macroBodyHashes(parsed),
+  compiled?: ReadonlyMap<NodeId, string>,
+): Fingerprint {
   const node = parsed.manifest.nodes[id];
   if (!node) return '';
-  return [hash(bodyOf(parsed, node)), hash(stableJson(node.config)), hash(macrosOf(parsed, node, macroHashes))].join('.');
+  return [hash(compiled?.get(id) ?? bodyOf(parsed, node)), hash(stableJson(node.config)), hash(macrosOf(parsed, node, macroHashes))].join('.');
 }
 
 /**
  * Fingerprints of the given nodes (default: all), and each written into its manifest node as
- * `fingerprint`, so `target/manifest.json` carries them for a later `--state`.
+ * `fingerprint`, so `target/manifest.json` carries them for a later `--state`. `compiled` holds SQL
+ * the caller already compiled (by `compileNode` with default options), so it is not compiled twice.
  */
-export function fingerprintNodes(parsed: ParsedProject, ids: Iterable<NodeId> = Object.keys(parsed.manifest.nodes) as NodeId[]): Map<NodeId, Fingerprint> {
+export function fingerprintNodes(
+  parsed: ParsedProject,
+  ids: Iterable<NodeId> = Object.keys(parsed.manifest.nodes) as NodeId[],
+  compiled?: ReadonlyMap<NodeId, string>,
+): Map<NodeId, Fingerprint> {
   const macroHashes = macroBodyHashes(parsed);
   const result = new Map<NodeId, Fingerprint>();
   for (const id of ids) {
     const node = parsed.manifest.nodes[id];
     if (!node) continue;
-    const fingerprint = nodeFingerprint(parsed, id, macroHashes);
+    const fingerprint = nodeFingerprint(parsed, id, macroHashes, compiled);
     node.fingerprint = fingerprint;
     result.set(id, fingerprint);
   }

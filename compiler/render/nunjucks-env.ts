@@ -3,7 +3,13 @@
  * written in Jinja): `{% do %}`, `{% test %}` blocks, `return()` in macros, python-style list and dict
  * methods, and template errors turned into positioned diagnostics.
  */
-import nunjucks from 'nunjucks';
+import { createRequire } from 'node:module';
+import type NunjucksModule from 'nunjucks';
+
+// Loaded on first use: a project whose models all take the static fast path never pays for it.
+const require = createRequire(import.meta.url);
+let loaded: typeof NunjucksModule | undefined;
+const nunjucksModule = (): typeof NunjucksModule => (loaded ??= require('nunjucks') as typeof NunjucksModule);
 import type { Diagnostic } from '../diagnostics/strata-error.js';
 
 export type CompiledTemplate = { render(context: object): string };
@@ -21,7 +27,7 @@ function installMacroReturn(): void {
   if (macroReturnInstalled) return;
   macroReturnInstalled = true;
   type MakeMacro = (argNames: unknown, kwargNames: unknown, func: (...args: unknown[]) => unknown) => unknown;
-  const runtime = (nunjucks as unknown as { runtime: { makeMacro: MakeMacro } }).runtime;
+  const runtime = (nunjucksModule() as unknown as { runtime: { makeMacro: MakeMacro } }).runtime;
   const makeMacro = runtime.makeMacro;
   runtime.makeMacro = (argNames: unknown, kwargNames: unknown, func: (...args: unknown[]) => unknown) =>
     makeMacro(argNames, kwargNames, function (this: unknown, ...args: unknown[]) {
@@ -66,10 +72,11 @@ export function preprocessMacroSource(source: string): string {
 
 export function createEnvironment(): StrataEnvironment {
   if (!jinjaCompatInstalled) {
-    nunjucks.installJinjaCompat();
+    nunjucksModule().installJinjaCompat();
     jinjaCompatInstalled = true;
   }
   installMacroReturn();
+  const nunjucks = nunjucksModule();
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
   env.addExtension('do', new DoExtension());
   env.addFilter('tojson', (value: unknown) => JSON.stringify(value));
