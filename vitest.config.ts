@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Each file opens its own PGlite (WebAssembly heap ~100 MB+); one fork per core keeps memory sane.
     pool: 'forks',
+    // In CI, every test by name: the log shows the `[postgres]` suites ran, not only that files passed.
+    reporters: process.env.CI ? ['verbose'] : ['default'],
   },
 });
