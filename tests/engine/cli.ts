@@ -7,54 +7,15 @@
  *   const result = await strata(['build', '--project-dir', dir]);
  *   expect(result.exitCode).toBe(0);
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
-import type { Adapter } from '../../compiler/adapters/adapter.js';
-import { openAdapter } from '../../compiler/adapters/open-adapter.js';
+import { REPO_ROOT } from '../support/strata-cli.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { REPO_ROOT, strata, withAdapter, type CliOptions, type CliResult } from '../support/strata-cli.js';
 export const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/projects');
-const BIN = path.join(REPO_ROOT, 'bin/strata.js');
-
-export interface CliResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** stdout and stderr together, for assertions that do not care which. */
-  output: string;
-}
-
-export interface CliOptions {
-  /** Extra environment variables for the child. */
-  env?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-/** `strata <args>`; resolves when the child exits (never rejects on a non-zero exit code). */
-export function strata(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ exitCode: code ?? (signal ? 128 : -1), stdout, stderr, output: `${stdout}\n${stderr}` });
-    });
-  });
-}
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -110,14 +71,4 @@ export function runResults(dir: string): Map<string, RunResult> {
 /** Status of each node in run_results.json, by name, sorted by name. */
 export function statuses(dir: string): Record<string, string> {
   return Object.fromEntries([...runResults(dir)].sort(([a], [b]) => a.localeCompare(b)).map(([name, r]) => [name, r.status]));
-}
-
-/** Opens an adapter on `target` for the duration of `fn` (PGlite: only while no CLI child has it open). */
-export async function withAdapter<T>(target: TargetConfig, fn: (adapter: Adapter) => Promise<T>): Promise<T> {
-  const adapter = await openAdapter(target);
-  try {
-    return await fn(adapter);
-  } finally {
-    await adapter.close();
-  }
 }

@@ -9,15 +9,15 @@
  *   const result = await strata(['build', '--project-dir', dir]);
  *   expect(summary(result.stdout)).toMatchObject({ error: 0 });
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parseDocument } from 'yaml';
-import type { Adapter } from '../../compiler/adapters/adapter.js';
-import { openAdapter } from '../../compiler/adapters/open-adapter.js';
+import { runNodeScript, strata as runCli, type CliResult } from '../support/strata-cli.js';
+
+export { withAdapter, type CliResult } from '../support/strata-cli.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,31 +68,9 @@ export function writeTargets(projectDir: string, targets: Record<string, TargetC
   fs.writeFileSync(file, document.toString());
 }
 
-export interface CliResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `node bin/strata.js <args>`; resolves when the child exits, whatever its exit code. */
 export function strata(args: string[], timeoutMs = 150_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ exitCode: code ?? (signal ? 128 : -1), stdout, stderr });
-    });
-  });
+  return runCli(args, { timeoutMs });
 }
 
 export interface RunSummary {
@@ -120,28 +98,8 @@ export function describeRun(result: CliResult): string {
 /** Runs the compiled generator (`dist/`, built by `npm test`'s pretest) into `outDir`. */
 export async function generatePagila(scale: number, outDir: string): Promise<void> {
   if (!fs.existsSync(GENERATOR)) throw new Error(`${GENERATOR} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
-  const result = await new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [GENERATOR, '--scale', String(scale), '--out', outDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }));
-  });
+  const result = await runNodeScript(GENERATOR, ['--scale', String(scale), '--out', outDir], { timeoutMs: 120_000 });
   if (result.exitCode !== 0) throw new Error(`generator failed: ${describeRun(result)}`);
-}
-
-/** Opens an adapter on `target` for the duration of `fn` (PGlite: only while no CLI child has it open). */
-export async function withAdapter<T>(target: TargetConfig, fn: (adapter: Adapter) => Promise<T>): Promise<T> {
-  const adapter = await openAdapter(target);
-  try {
-    return await fn(adapter);
-  } finally {
-    await adapter.close();
-  }
 }
 
 // ---- figures computed from the CSV files, without any database ----
