@@ -16,12 +16,12 @@
  * and `<!-- bench:compile:end -->` in BENCHMARKS.md (created if missing).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSyntheticProject } from './synthetic-project.js';
+import { cpuModel, findRepositoryRoot, median, writeMarkedSection } from './bench-report.js';
 
 const TARGET_SECONDS = 1.5;
 const TARGET_RSS_BYTES = 1024 ** 3;
@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   const section = renderSection(measurements, { cmd: values.cmd, versionCmd: values['version-cmd'], runs, versionRuns, timer });
   process.stdout.write(`\n${section}\n`);
   if (values.write) {
-    writeSection(join(root, 'BENCHMARKS.md'), section);
+    writeMarkedSection(join(root, 'BENCHMARKS.md'), START_MARK, END_MARK, section, "## `strata compile` (`npm run bench:compile -- --write`)");
     log('updated BENCHMARKS.md');
   }
   return measurements.some((m) => m.failure) ? 1 : 0;
@@ -230,18 +230,6 @@ function verdict(m: Measurement, medianSeconds: number, peak: number | undefined
   return fast && small ? '✓' : '✗';
 }
 
-function writeSection(file: string, section: string): void {
-  const current = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : '# Benchmarks\n\nFigures recorded by the scripts under `bench/`; rerun them on the machine named with the figures.\n\n## `strata compile` (`npm run bench:compile -- --write`)\n\n';
-  const start = current.indexOf(START_MARK);
-  const end = current.indexOf(END_MARK);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + section + current.slice(end + END_MARK.length)
-      : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-}
 
 /**
  * Splits a command line into argv: spaces separate, '…' and "…" quote; no other shell syntax.
@@ -275,32 +263,8 @@ export function splitCommand(line: string): string[] {
   return args;
 }
 
-function findRepositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'strata') return dir;
-    const parent = resolve(dir, '..');
-    if (parent === dir) throw new Error('cannot find the strata package root above bench/');
-    dir = parent;
-  }
-}
 
-function cpuModel(): string {
-  try {
-    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (match) return match[1]!.trim();
-  } catch {
-    // Not Linux: fall through to what Node reports.
-  }
-  return cpus()[0]?.model ?? 'unknown CPU';
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function positiveInteger(text: string, flag: string): number {
   const value = Number(text.trim());

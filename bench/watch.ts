@@ -23,15 +23,15 @@
  * `<!-- bench:watch:end -->` in BENCHMARKS.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openAdapter } from '../compiler/adapters/open-adapter.js';
 import type { TargetConfig } from '../compiler/project/target.js';
 import { writeSyntheticProject, type SyntheticModel } from './synthetic-project.js';
+import { cpuModel, findRepositoryRoot, median, writeMarkedSection } from './bench-report.js';
 
 const START_MARK = '<!-- bench:watch:start -->';
 const END_MARK = '<!-- bench:watch:end -->';
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
   const section = renderSection(rows, debounce, edits, values['full-first-build']);
   process.stdout.write(`${section}\n`);
   if (values.write) {
-    writeSection(join(root, 'BENCHMARKS.md'), section);
+    writeMarkedSection(join(root, 'BENCHMARKS.md'), START_MARK, END_MARK, section, "## `strata watch`: one edit rebuilt");
     log('updated BENCHMARKS.md');
   }
   return rows.some((r) => r.failure && r.engine === 'pglite') ? 1 : 0;
@@ -280,43 +280,9 @@ function renderSection(rows: Row[], debounce: number, edits: number, fullFirstBu
   return lines.join('\n');
 }
 
-function writeSection(file: string, section: string): void {
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START_MARK);
-  const end = current.indexOf(END_MARK);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + section + current.slice(end + END_MARK.length)
-      : `${current.trimEnd()}\n\n## \`strata watch\`: one edit rebuilt\n\n${section}\n`;
-  writeFileSync(file, next);
-}
 
-function findRepositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'strata') return dir;
-    const parent = resolve(dir, '..');
-    if (parent === dir) throw new Error('cannot find the strata package root above bench/');
-    dir = parent;
-  }
-}
 
-function cpuModel(): string {
-  try {
-    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (match) return match[1]!.trim();
-  } catch {
-    // not Linux
-  }
-  return cpus()[0]?.model ?? 'unknown CPU';
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
 const log = (message: string) => process.stderr.write(`[bench:watch] ${message}\n`);
