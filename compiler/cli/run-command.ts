@@ -4,7 +4,7 @@ import { StrataError } from '../diagnostics/strata-error.js';
 import type { Reporter } from '../diagnostics/reporter.js';
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { deferToState, loadStateManifest } from '../graph/state-manifest.js';
-import { buildPlan, type Command, type Plan } from '../plan/build-plan.js';
+import { buildPlan, type Command, type Plan, type UpstreamRelation } from '../plan/build-plan.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { existingRelations } from '../run/relation-sql.js';
 import { runPlan } from '../run/run-plan.js';
@@ -72,12 +72,19 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
 export async function checkUpstream(adapter: Adapter, plan: Plan, args: RunArgs): Promise<void> {
   if (plan.upstream.length === 0) return;
   const found = await adapter.withConnection((connection) => existingRelations(connection, plan.upstream));
-  const missing = plan.upstream.filter((r) => !found.has(`${r.schema}.${r.identifier}`));
-  if (missing.length === 0) return;
+  // One entry per relation (a seed and the source reading its table name the same one): the first, the
+  // node that builds it, is the one to name.
+  const missing = new Map<string, UpstreamRelation>();
+  for (const r of plan.upstream) {
+    const key = `${r.schema}.${r.identifier}`;
+    if (!found.has(key) && !missing.has(key)) missing.set(key, r);
+  }
+  if (missing.size === 0) return;
   const selection = args.select?.length ? args.select.map((s) => (s.startsWith('+') ? s : `+${s}`)).join(' ') : undefined;
+  const list = [...missing.values()];
   throw new StrataError({
     code: 'STR402',
-    message: `the selection reads ${missing.length === 1 ? '1 relation that does' : `${missing.length} relations that do`} not exist yet: ${missing
+    message: `the selection reads ${list.length === 1 ? '1 relation that does' : `${list.length} relations that do`} not exist yet: ${list
       .map((r) => `${r.schema}.${r.identifier} (${r.id})`)
       .join(', ')}`,
     hint: selection ? `build them too: --select '${selection}'` : 'build the upstream nodes first',
