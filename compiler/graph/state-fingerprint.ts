@@ -10,7 +10,7 @@
  * A comment in a macro a node does not call changes none of them; a comment in a macro it calls changes
  * the third part even when the SQL stays the same, since the macro may matter at run time.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManifestNode, NodeId } from '../manifest/types.js';
@@ -122,17 +122,27 @@ export function macroBodies(text: string): Map<string, string> {
 }
 
 function hash(text: string | Buffer): string {
-  return createHash('sha1').update(text).digest('hex').slice(0, 12);
+  return digest('sha1', text, 'hex').slice(0, 12);
 }
 
 /** JSON with object keys sorted, so the same config always gives the same text. */
 export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + stableJson(value[i]);
+    return `${text}]`;
+  }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+    // Called for every node's config: a string built in place, without entry arrays, keeps GC down.
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    let text = '{';
+    for (const key of keys) {
+      const item = record[key];
+      if (item === undefined) continue;
+      text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${stableJson(item)}`;
+    }
+    return `${text}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
