@@ -131,11 +131,11 @@ function makeDirOf(file: string): void {
 }
 
 const MANIFEST_SPLIT_KEYS: ReadonlySet<string> = new Set(['nodes', 'sources']);
-const CHUNK_CHARS = 1 << 20;
+const CHUNK_BYTES = 1 << 20;
 
 /**
  * Writes exactly `JSON.stringify(document)` to `file`, without ever holding it as one string: the
- * members of the objects under `splitKeys` are stringified one at a time and written in chunks of about
+ * members of the objects under `splitKeys` are stringified one at a time and written in chunks of
  * 1 MB. At 10,000 models manifest.json is 17 MB; as one string, then one 17 MB Buffer of fresh memory,
  * its write took five times as long.
  */
@@ -143,15 +143,26 @@ function writeJsonInChunks(file: string, document: Record<string, unknown>, spli
   makeDirOf(file);
   const fd = openSync(file, 'w');
   try {
-    let pending = '';
+    // Texts are encoded straight into one reused buffer (appending them to a string, then encoding
+    // that, spent most of the time flattening the string).
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let used = 0;
+    const writeAll = (bytes: Buffer, length: number) => {
+      for (let written = 0; written < length; ) written += writeSync(fd, bytes, written, length - written);
+    };
     const flush = () => {
-      const bytes = Buffer.from(pending, 'utf8');
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
-      pending = '';
+      writeAll(buffer, used);
+      used = 0;
     };
     const emit = (text: string) => {
-      pending += text;
-      if (pending.length >= CHUNK_CHARS) flush();
+      // A UTF-16 code unit takes at most 3 bytes in UTF-8, so `text` fits whole (write() never splits a character).
+      if (used + text.length * 3 > CHUNK_BYTES) flush();
+      if (text.length * 3 > CHUNK_BYTES) {
+        const bytes = Buffer.from(text, 'utf8');
+        writeAll(bytes, bytes.length);
+      } else {
+        used += buffer.write(text, used, 'utf8');
+      }
     };
     let separator = '{';
     for (const key of Object.keys(document)) {
