@@ -36,7 +36,7 @@ export function nodeFingerprint(
 ): Fingerprint {
   const node = parsed.manifest.nodes[id];
   if (!node) return '';
-  return [hash(compiled?.get(id) ?? bodyOf(parsed, node)), hash(stableJson(node.config)), hash(macrosOf(parsed, node, macroHashes))].join('.');
+  return `${hash(compiled?.get(id) ?? bodyOf(parsed, node))}.${configHash(node.config)}.${hash(macrosOf(parsed, node, macroHashes))}`;
 }
 
 /**
@@ -77,6 +77,7 @@ function bodyOf(parsed: ParsedProject, node: ManifestNode): string | Buffer {
 }
 
 function macrosOf(parsed: ParsedProject, node: ManifestNode, macroHashes: Map<string, string>): string {
+  if (node.dependsOn.macros.length === 0) return '';
   const seen = new Set<string>();
   const stack = [...node.dependsOn.macros];
   while (stack.length > 0) {
@@ -119,6 +120,19 @@ export function macroBodies(text: string): Map<string, string> {
     result.set(match[1] === 'test' ? `test_${match[2]}` : match[2]!, body);
   }
   return result;
+}
+
+/** Configs repeat across thousands of nodes: their hashes are kept by text. */
+const configHashes = new Map<string, string>();
+
+function configHash(config: unknown): string {
+  const text = stableJson(config);
+  let found = configHashes.get(text);
+  if (found === undefined) {
+    found = hash(text);
+    if (configHashes.size < 10_000) configHashes.set(text, found);
+  }
+  return found;
 }
 
 function hash(text: string | Buffer): string {

@@ -242,19 +242,38 @@ export function parseModelFile(
   if (!template) return { name };
   const config = collect(() => finishConfig(mergeConfig(base, template.config), file.path));
   if (!config) return { name, template };
-  return {
-    node: {
-      ...nodeBase('model', project.name, name, file, fqn, config, props),
-      refs: template.refs,
-      sources: template.sources,
-      dependsOn: { nodes: [], macros: template.macros },
-    },
-    name,
-    template,
-  };
+  // Object.assign, not a spread: the same keys in the same order, one object fewer per model.
+  const node: ManifestNode = Object.assign(nodeBase('model', project.name, name, file, fqn, config, props), {
+    refs: template.refs,
+    sources: template.sources,
+    dependsOn: { nodes: [], macros: template.macros },
+  });
+  return { node, name, template };
 }
 
+/**
+ * The config a node has before its template runs: defaults, then the config tree, then its YAML
+ * properties. Always a new object, with arrays of its own (callers keep it as the node's config).
+ */
 function baseConfig(
+  materialized: Materialization,
+  tree: Record<string, unknown>,
+  yaml: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!hasKeys(yaml)) {
+    // The tree's config is one object per folder: thousands of files in it share the same merge.
+    let byMaterialization = treeBaseConfigs.get(tree);
+    if (!byMaterialization) treeBaseConfigs.set(tree, (byMaterialization = new Map()));
+    let merged = byMaterialization.get(materialized);
+    if (!merged) byMaterialization.set(materialized, (merged = mergeBaseConfig(materialized, tree, yaml)));
+    return copyConfig(merged);
+  }
+  return mergeBaseConfig(materialized, tree, yaml);
+}
+
+const treeBaseConfigs = new WeakMap<Record<string, unknown>, Map<Materialization, Record<string, unknown>>>();
+
+function mergeBaseConfig(
   materialized: Materialization,
   tree: Record<string, unknown>,
   yaml: Record<string, unknown>,
@@ -263,9 +282,26 @@ function baseConfig(
   return mergeConfig(mergeConfig(defaults, normalizeLists(tree)), normalizeLists(yaml));
 }
 
+/** A copy whose top-level arrays are copies too, as a fresh merge would give. */
+function copyConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...config };
+  for (const key in copy) {
+    const value = copy[key];
+    if (Array.isArray(value)) copy[key] = value.slice();
+  }
+  return copy;
+}
+
+function hasKeys(value: Record<string, unknown>): boolean {
+  for (const _ in value) return true;
+  return false;
+}
+
+const LIST_KEYS = ['tags', 'pre_hook', 'post_hook', 'pre-hook', 'post-hook'];
+
 function normalizeLists<T extends Record<string, unknown>>(config: T): T {
   const result: Record<string, unknown> = { ...config };
-  for (const key of ['tags', 'pre_hook', 'post_hook', 'pre-hook', 'post-hook']) {
+  for (const key of LIST_KEYS) {
     const value = result[key];
     if (value !== undefined && !Array.isArray(value)) result[key] = [value];
   }
@@ -282,9 +318,13 @@ function finishConfig(config: Record<string, unknown>, file: string): NodeConfig
       hint: 'use view, table, incremental or ephemeral',
     });
   }
-  const normalized = normalizeLists(config);
-  normalized.tags = [...new Set(normalized.tags as string[])];
-  return normalized as NodeConfig;
+  // `config` is the caller's own fresh merge: normalized in place.
+  for (const key of LIST_KEYS) {
+    const value = config[key];
+    if (value !== undefined && !Array.isArray(value)) config[key] = [value];
+  }
+  config.tags = [...new Set(config.tags as string[])];
+  return config as NodeConfig;
 }
 
 function fqnOf(projectName: string, path: string, roots: string[]): string[] {
