@@ -64,6 +64,9 @@ interface Arguments {
 
 /** Parses `'a', 'b'` or `materialized='table', tags=['x'], indexes=[{'columns': ['id']}]` (literals only). */
 export function parseArguments(text: string): Arguments | undefined {
+  // Most calls are `'name'` or `'source', 'table'`: plain strings, read without the literal reader.
+  const plain = PLAIN_STRINGS.exec(text);
+  if (plain) return { positional: plain[4] === undefined ? [plain[2]] : [plain[2], plain[4]], keywords: {} };
   const reader = new LiteralReader(text);
   const result: Arguments = { positional: [], keywords: {} };
   reader.skipSpace();
@@ -83,6 +86,9 @@ export function parseArguments(text: string): Arguments | undefined {
     if (reader.done()) return result;
   }
 }
+
+/** One or two quoted strings without escapes, e.g. ` 'stg_orders' ` or `'shop', "orders"`. */
+const PLAIN_STRINGS = /^\s*(['"])([^'"\\]*)\1\s*(?:,\s*(['"])([^'"\\]*)\3\s*)?$/;
 
 const FAIL = Symbol('fail');
 
