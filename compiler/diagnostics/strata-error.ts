@@ -42,6 +42,29 @@ export function formatDiagnosticPlain(d: Diagnostic): string {
   return `${place}${d.severity ?? 'error'} ${d.code}  ${d.message}${hint}`;
 }
 
+/**
+ * "Collect problems, then fail": a function that runs `fn`, and when it throws a StrataError adds its
+ * diagnostics to `problems` and returns undefined; any other error goes on up.
+ *
+ * @example
+ *   const problems: Diagnostic[] = [];
+ *   const collect = diagnosticsCollector(problems);
+ *   const template = collect(() => parseTemplate(renderer, input));  // undefined if it failed
+ */
+export function diagnosticsCollector(problems: Diagnostic[]): <T>(fn: () => T) => T | undefined {
+  return (fn) => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof StrataError) {
+        problems.push(...error.diagnostics);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+}
+
 export function isStrataError(error: unknown): error is StrataError {
   return error instanceof StrataError;
 }

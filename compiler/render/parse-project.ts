@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import { diagnosticsCollector, StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import {
   nodeId,
   type Manifest,
@@ -64,17 +64,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   };
   const renderer = new Renderer(context, project.files.macros);
   const problems: Diagnostic[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      if (error instanceof StrataError) {
-        problems.push(...error.diagnostics);
-        return undefined;
-      }
-      throw error;
-    }
-  };
+  const collect = diagnosticsCollector(problems);
 
   const properties = readSchemaProperties(project.files.yaml, problems);
   const nodes = new Map<NodeId, ManifestNode>();

@@ -12,7 +12,7 @@ export class TargetWriter {
   readonly dir: string;
   private readonly targetPath: string;
   constructor(
-    private readonly root: string,
+    root: string,
     targetPath: string,
     private readonly projectName: string,
   ) {

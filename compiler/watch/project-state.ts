@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { Dag } from '../graph/dag.js';
 import { selectNodes, type Selection } from '../graph/select-nodes.js';
 import { fingerprintNodes, stableJson, type Fingerprint } from '../graph/state-fingerprint.js';
-import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import { diagnosticsCollector, StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { ManifestNode, NodeId } from '../manifest/types.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
 import { readProjectFile, type ProjectFile } from '../project/project-files.js';
@@ -104,17 +104,7 @@ function fastState(state: ProjectState, changes: ChangeSet): ProjectState | unde
   const byPath = new Map<string, ManifestNode>();
   for (const node of Object.values(parsed.manifest.nodes)) if (node.resourceType === 'model') byPath.set(node.path, node);
   const problems: Diagnostic[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      if (error instanceof StrataError) {
-        problems.push(...error.diagnostics);
-        return undefined;
-      }
-      throw error;
-    }
-  };
+  const collect = diagnosticsCollector(problems);
   const updates: { old: ManifestNode; next: ManifestNode; template: NonNullable<ReturnType<typeof parseModelFile>['template']> }[] = [];
   for (const change of changes) {
     const old = byPath.get(change.path);
