@@ -7,6 +7,7 @@ import { deferToState, loadStateManifest } from '../graph/state-manifest.js';
 import { buildPlan, type Command, type Plan, type UpstreamRelation } from '../plan/build-plan.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { existingRelations } from '../run/relation-sql.js';
+import { runProjectHooks } from '../run/project-hooks.js';
 import { runPlan } from '../run/run-plan.js';
 import { describeProject, openSession, select, type CommonArgs } from './session.js';
 
@@ -42,6 +43,16 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   const adapter = await openAdapter(project.target, { onNotice: (message) => reporter.event({ type: 'notice', message }) });
   try {
     await checkUpstream(adapter, plan, args);
+    const hookFailed = (error: unknown) => {
+      if (!(error instanceof StrataError)) throw error;
+      reporter.diagnostics(error.diagnostics);
+      return 1;
+    };
+    try {
+      await runProjectHooks(parsed, adapter, 'on-run-start');
+    } catch (error) {
+      return hookFailed(error);
+    }
     reporter.event({ type: 'run-started', total: plan.steps.length, target: `${project.target.name} (${project.target.type})`, command });
     const results = await runPlan(
       plan,
@@ -55,11 +66,14 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
       },
       { threads: project.target.threads, failFast: args.failFast === true, emit: (event) => reporter.event(event) },
     );
+    // As in dbt, on-run-end runs whatever happened to the nodes.
+    const endCode = await runProjectHooks(parsed, adapter, 'on-run-end').then(() => 0, hookFailed);
     const elapsed = (Date.now() - started) / 1000;
     writer.writeRunResults(results, elapsed, command, session.invocationId);
     writer.flush();
     reporter.event({ type: 'run-finished', results, elapsed });
-    return results.some((r) => r.status === 'error' || r.status === 'fail' || (r.status === 'skipped' && args.failFast)) ? 1 : 0;
+    const failed = results.some((r) => r.status === 'error' || r.status === 'fail' || (r.status === 'skipped' && args.failFast));
+    return failed || endCode !== 0 ? 1 : 0;
   } finally {
     await adapter.close();
   }

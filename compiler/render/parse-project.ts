@@ -149,7 +149,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   // Sources (their schema may be templated: "{{ var('pagila_source_schema', target.schema ~ '_raw') }}").
   const sources = new Map<NodeId, SourceTable>();
   for (const source of properties.sources) {
-    const schema = collect(() => renderString(renderer, source.schema ?? source.name, source.file)) ?? source.name;
+    const schema = collect(() => renderProjectString(renderer, source.schema ?? source.name, source.file)) ?? source.name;
     for (const table of source.tables) {
       if (!table.enabled) continue;
       const id = nodeId(`source.${project.name}.${source.name}.${table.name}`);
@@ -371,7 +371,11 @@ function plainScope(file: string, model: Record<string, unknown> = {}): RenderSc
   };
 }
 
-function renderString(renderer: Renderer, text: string, file: string): string {
+/**
+ * Renders a string of the project outside any model (a source's schema, an `on-run-start` hook): vars,
+ * env_var, target and macros work; ref/source/this do not.
+ */
+export function renderProjectString(renderer: Renderer, text: string, file: string): string {
   if (!text.includes('{{') && !text.includes('{%')) return text;
   const template = renderer.template(`${file}#${text}`, text, checksumOf(text));
   return renderer.render(template, plainScope(file), file).trim();
