@@ -10,6 +10,7 @@
  */
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { ResourceType } from '../manifest/types.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
 
 export type SelectorMethod =
   | 'default'
@@ -124,7 +125,7 @@ export function parseTerm(raw: string): SelectorTerm {
     throw new StrataError({
       code: 'STR302',
       message: `unknown selector method '${methodText}' in '${raw}'`,
-      hint: `methods: ${SELECTOR_METHODS.join(', ')}, or a bare name, fqn or folder`,
+      hint: `${suggestion(methodText)}methods: ${SELECTOR_METHODS.join(', ')}, or a bare name, fqn or folder`,
     });
   }
   checkValue(raw, method, value);
@@ -169,4 +170,9 @@ function malformed(raw: string, why: string): StrataError {
     message: `malformed selector '${raw}': ${why}`,
     hint: `a term is [@][n+]method:value[+n]; methods: ${SELECTOR_METHODS.join(', ')}, or a bare name, fqn or folder`,
   });
+}
+
+function suggestion(method: string): string {
+  const guess = didYouMean(method, SELECTOR_METHODS.filter((m) => !m.includes('<')));
+  return guess ? `did you mean '${guess}'? ` : '';
 }

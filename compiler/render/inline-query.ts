@@ -2,7 +2,7 @@ import { nodeId, type ManifestNode } from '../manifest/types.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { checksumOf } from '../project/project-files.js';
 import { compileNode } from './compile-node.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
 import type { ParsedProject } from './parse-project.js';
 import { parseTemplate } from './parse-template.js';
 

@@ -14,7 +14,7 @@ import { configFromTree, configResolver, mergeConfig } from '../project/config-t
 import type { Project } from '../project/load-project.js';
 import { checksumOf, type ProjectFile } from '../project/project-files.js';
 import { readSchemaProperties, type SchemaProperties, type TestDefinition } from '../project/schema-yaml.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { parseTemplate, type ParsedTemplate } from './parse-template.js';
 import type { RenderContext, RenderScope } from './render-scope.js';
 import { Renderer } from './renderer.js';

@@ -21,7 +21,7 @@ const parseCsv = ((...args: Parameters<typeof ParseCsv>) => {
   csvParser ??= (createRequire(import.meta.url)('csv-parse/sync') as { parse: typeof ParseCsv }).parse;
   return csvParser(...args);
 }) as typeof ParseCsv;
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
 
 /**
  * Unit test nodes for `definitions`, checked against the models they test: the model must exist, and
