@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import { diagnosticsCollector, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { ColumnInfo } from '../manifest/types.js';
 import type { ProjectFile } from './project-files.js';
 import { isPlainObject } from './config-tree.js';
@@ -128,14 +128,8 @@ const schemaFile = z
  */
 export function readSchemaProperties(files: ProjectFile[], problems: Diagnostic[] = []): SchemaProperties {
   const result: SchemaProperties = { models: new Map(), seeds: new Map(), sources: [], tests: [], unitTests: [] };
-  for (const file of files) {
-    try {
-      readOne(file, result, problems);
-    } catch (error) {
-      if (error instanceof StrataError) problems.push(...error.diagnostics);
-      else throw error;
-    }
-  }
+  const collect = diagnosticsCollector(problems);
+  for (const file of files) collect(() => readOne(file, result, problems));
   return result;
 }
 

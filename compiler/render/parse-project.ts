@@ -184,7 +184,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   if (problems.length === 0) {
     for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);
   }
-  if (problems.length === 0) resolveRelations(renderer, project, nodes, problems);
+  if (problems.length === 0) resolveRelations(renderer, project, nodes, collect);
   if (problems.length === 0) linkSeededSources(nodes, sources);
   if (problems.length > 0) throw new StrataError(problems);
 
@@ -521,13 +521,18 @@ function unknownReference(code: string, what: string, place: Omit<Diagnostic, 'c
   return { code, message: `unknown ${what}`, ...place, hint: guess ? `did you mean '${guess}'?` : fallback };
 }
 
-function resolveRelations(renderer: Renderer, project: Project, nodes: Map<NodeId, ManifestNode>, problems: Diagnostic[]): void {
+function resolveRelations(
+  renderer: Renderer,
+  project: Project,
+  nodes: Map<NodeId, ManifestNode>,
+  collect: <T>(fn: () => T) => T | undefined,
+): void {
   const customSchemas = renderer.hasProjectMacro('generate_schema_name');
   const customAliases = renderer.hasProjectMacro('generate_alias_name');
   for (const node of nodes.values()) {
     const custom = typeof node.config.schema === 'string' && node.config.schema !== '' ? node.config.schema : undefined;
     const alias = typeof node.config.alias === 'string' && node.config.alias !== '' ? node.config.alias : undefined;
-    try {
+    collect(() => {
       const model = { name: node.name, resource_type: node.resourceType, config: node.config, path: node.path, fqn: node.fqn };
       const scope = plainScope(node.path, model);
       node.schema = customSchemas
@@ -538,10 +543,7 @@ function resolveRelations(renderer: Renderer, project: Project, nodes: Map<NodeI
       node.alias = customAliases
         ? String(renderer.callMacro('generate_alias_name', [alias ?? null, model], scope)).trim()
         : (alias?.trim() ?? node.name);
-    } catch (error) {
-      if (error instanceof StrataError) problems.push(...error.diagnostics);
-      else throw error;
-    }
+    });
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { parse as ParseCsv } from 'csv-parse/sync';
-import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import { diagnosticsCollector, StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import { nodeId, type ManifestNode, type NodeConfig, type NodeId, type UnitTestInput } from '../manifest/types.js';
 import { isPlainObject } from '../project/config-tree.js';
 import type { Project } from '../project/load-project.js';
@@ -38,15 +38,11 @@ export function unitTestNodes(
   disabledNames: Set<string>,
   problems: Diagnostic[],
 ): ManifestNode[] {
+  const collect = diagnosticsCollector(problems);
   const result: ManifestNode[] = [];
   for (const definition of definitions) {
-    try {
-      const node = unitTestNode(project, definition, nodes, disabledNames);
-      if (node) result.push(node);
-    } catch (error) {
-      if (error instanceof StrataError) problems.push(...error.diagnostics);
-      else throw error;
-    }
+    const node = collect(() => unitTestNode(project, definition, nodes, disabledNames));
+    if (node) result.push(node);
   }
   return result;
 }
