@@ -100,25 +100,8 @@ export function macroBodyHashes(parsed: ParsedProject): Map<string, string> {
   const cached = macroHashCache.get(parsed);
   if (cached) return cached;
   const result = new Map<string, string>();
-  for (const file of parsed.project.files.macros) {
-    for (const [name, body] of macroBodies(file.text)) result.set(name, hash(body));
-  }
+  for (const macro of parsed.renderer.macros.values()) if (macro.body !== undefined) result.set(macro.name, hash(macro.body));
   macroHashCache.set(parsed, result);
-  return result;
-}
-
-const MACRO_START = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
-
-/** `name → text` of each macro or test block in a file; a block runs to the next `end…` tag. */
-export function macroBodies(text: string): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const match of text.matchAll(MACRO_START)) {
-    const end = new RegExp(`\\{%-?\\s*end${match[1]}\\s*-?%\\}`, 'g');
-    end.lastIndex = match.index;
-    const found = end.exec(text);
-    const body = text.slice(match.index, found ? found.index + found[0].length : text.length);
-    result.set(match[1] === 'test' ? `test_${match[2]}` : match[2]!, body);
-  }
   return result;
 }
 

@@ -11,11 +11,22 @@ import {
 } from './nunjucks-env.js';
 import { currentScope, installGlobals, withScope, type RenderContext, type RenderScope } from './render-scope.js';
 
-const MACRO_NAME = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+const MACRO_START = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
 
-/** Names of the macros a macro file defines (test blocks count as `test_<name>`), without rendering it. */
-export function macroNamesIn(text: string): string[] {
-  return [...text.matchAll(MACRO_NAME)].map((m) => (m[1] === 'test' ? `test_${m[2]}` : m[2]));
+/**
+ * `name → text` of each macro or test block a macro file defines (test blocks count as `test_<name>`),
+ * without rendering it; a block runs from `{% macro name` to the next `end…` tag.
+ */
+function macroBodies(text: string): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const match of text.matchAll(MACRO_START)) {
+    const end = new RegExp(`\\{%-?\\s*end${match[1]}\\s*-?%\\}`, 'g');
+    end.lastIndex = match.index;
+    const found = end.exec(text);
+    const body = text.slice(match.index, found ? found.index + found[0].length : text.length);
+    result.set(match[1] === 'test' ? `test_${match[2]}` : match[2]!, body);
+  }
+  return result;
 }
 
 export interface MacroSource {
@@ -24,6 +35,8 @@ export interface MacroSource {
   path: string;
   /** The names this macro's file mentions that are macros too (for change tracking). */
   calls: string[];
+  /** A project macro's own text (see `macroBodies`), which node fingerprints hash; none for built-ins. */
+  body?: string;
 }
 
 /**
@@ -42,15 +55,15 @@ export class Renderer {
     private readonly macroFiles: ProjectFile[],
   ) {
     for (const name of Object.keys(BUILTIN_MACROS)) this.macros.set(name, { name, path: '(builtin)', calls: [] });
-    const allNames = new Set([...Object.keys(BUILTIN_MACROS), ...macroFiles.flatMap((f) => macroNamesIn(f.text))]);
-    for (const file of macroFiles) {
-      const defined = macroNamesIn(file.text);
+    const defined = macroFiles.map((file) => macroBodies(file.text));
+    const allNames = new Set([...Object.keys(BUILTIN_MACROS), ...defined.flatMap((bodies) => [...bodies.keys()])]);
+    macroFiles.forEach((file, i) => {
       const mentioned = [...allNames].filter((name) => new RegExp(`\\b${name}\\s*\\(`).test(file.text));
-      for (const name of defined) {
+      for (const [name, body] of defined[i]!) {
         this.projectMacroNames.add(name);
-        this.macros.set(name, { name, path: file.path, calls: mentioned.filter((m) => m !== name) });
+        this.macros.set(name, { name, path: file.path, calls: mentioned.filter((m) => m !== name), body });
       }
-    }
+    });
   }
 
   /** True when the project defines a macro of this name (overriding a built-in one, or its own). */
