@@ -65,10 +65,6 @@ export function diagnosticsCollector(problems: Diagnostic[]): <T>(fn: () => T) =
   };
 }
 
-export function isStrataError(error: unknown): error is StrataError {
-  return error instanceof StrataError;
-}
-
 /** Masks the password of any URL in a text: `postgres://u:***@h/db`. */
 export function maskSecrets(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@');
