@@ -1,6 +1,6 @@
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { rmSync } from 'node:fs';
-import type { NodeId } from '../manifest/types.js';
+import { isTestNode, type NodeId } from '../manifest/types.js';
 import { join } from 'node:path';
 import { openAdapter } from '../adapters/open-adapter.js';
 import { StrataError, maskSecrets } from '../diagnostics/strata-error.js';
@@ -61,7 +61,7 @@ export function listCommand(args: CommonArgs & { output?: string; resourceType?:
             name: n.name,
             resource_type: n.resourceType,
             original_file_path: n.path,
-            relation: n.resourceType === 'test' || n.resourceType === 'unit_test' ? null : `${n.schema}.${n.alias}`,
+            relation: isTestNode(n) ? null : `${n.schema}.${n.alias}`,
             config: { materialized: n.config.materialized, tags: n.config.tags, schema: n.config.schema, alias: n.config.alias },
             depends_on: n.dependsOn,
           }),
@@ -88,7 +88,7 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
     sql = compileInline(session.parsed, args.inline);
   } else {
     const selection = select(session, args, reporter);
-    const models = selection.ids.filter((id) => !['test', 'unit_test'].includes(session.parsed.manifest.nodes[id].resourceType));
+    const models = selection.ids.filter((id) => !isTestNode(session.parsed.manifest.nodes[id]));
     if (models.length !== 1) {
       throw new StrataError({
         code: 'STR160',

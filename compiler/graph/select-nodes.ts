@@ -3,7 +3,7 @@
  * no files, no database, no printing; problems come back as diagnostics.
  */
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
-import type { AnyNode, Manifest, ManifestNode, NodeId, SourceTable } from '../manifest/types.js';
+import { isTestNode, type AnyNode, type Manifest, type ManifestNode, type NodeId, type SourceTable } from '../manifest/types.js';
 import type { Dag } from './dag.js';
 import { parseSelector, type SelectorTerm, type SelectorUnion } from './selector-parse.js';
 
@@ -78,12 +78,12 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
   for (const id of excluded) selected.delete(id);
 
   for (const node of context.enabled) {
-    if ((node.resourceType !== 'test' && node.resourceType !== 'unit_test') || selected.has(node.id) || excluded.has(node.id)) continue;
+    if (!isTestNode(node) || selected.has(node.id) || excluded.has(node.id)) continue;
     if (testParents(node).some((parent) => selected.has(parent))) selected.add(node.id);
   }
   if (excluded.size > 0) {
     for (const node of context.enabled) {
-      const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test';
+      const isTest = isTestNode(node);
       if (isTest && selected.has(node.id) && testParents(node).some((parent) => excluded.has(parent))) selected.delete(node.id);
     }
   }
@@ -106,7 +106,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
 function selectEverything(context: EvalContext): Set<NodeId> {
   const everything = new Set<NodeId>();
   for (const node of context.enabled) {
-    if ((node.resourceType !== 'test' && node.resourceType !== 'unit_test') || testParents(node).length === 0) everything.add(node.id);
+    if (!isTestNode(node) || testParents(node).length === 0) everything.add(node.id);
   }
   return everything;
 }

@@ -172,3 +172,8 @@ export interface Manifest {
   /** Parent → children map is derived by graph/; this holds nothing derived. */
   generatedAt: string;
 }
+
+/** Data tests and unit tests: nodes that check others and build nothing a ref could point to. */
+export function isTestNode(node: { resourceType: string }): boolean {
+  return node.resourceType === 'test' || node.resourceType === 'unit_test';
+}

@@ -1,5 +1,5 @@
 import { StrataError } from '../diagnostics/strata-error.js';
-import type { ManifestNode, NodeId } from '../manifest/types.js';
+import { isTestNode, type ManifestNode, type NodeId } from '../manifest/types.js';
 import type { ParsedProject } from './parse-project.js';
 import { CteRelation, TemplateRelation, TOKEN_PATTERN, TOKEN_REMNANT } from './relation.js';
 import type { RenderScope } from './render-scope.js';
@@ -163,7 +163,7 @@ function refIndex(parsed: ParsedProject): Map<string, ManifestNode> {
   if (!index) {
     index = new Map();
     for (const node of Object.values(parsed.manifest.nodes)) {
-      if (node.resourceType !== 'test' && node.resourceType !== 'unit_test') index.set(node.name, node);
+      if (!isTestNode(node)) index.set(node.name, node);
     }
     refIndexes.set(parsed, index);
   }

@@ -1,4 +1,4 @@
-import { nodeId, type ManifestNode } from '../manifest/types.js';
+import { isTestNode, nodeId, type ManifestNode } from '../manifest/types.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { checksumOf } from '../project/project-files.js';
 import { compileNode } from './compile-node.js';
@@ -23,7 +23,7 @@ export function compileInline(parsed: ParsedProject, text: string): string {
     baseConfig: config,
     guessThis: { schema: parsed.project.target.schema, identifier: '__inline__' },
   });
-  const names = new Set(Object.values(parsed.manifest.nodes).filter((n) => n.resourceType !== 'test' && n.resourceType !== 'unit_test').map((n) => n.name));
+  const names = new Set(Object.values(parsed.manifest.nodes).filter((n) => !isTestNode(n)).map((n) => n.name));
   for (const ref of template.refs) {
     if (!names.has(ref.name)) {
       const guess = didYouMean(ref.name, names);

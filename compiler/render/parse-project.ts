@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { diagnosticsCollector, StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import {
+  isTestNode,
   nodeId,
   type Manifest,
   type ManifestNode,
@@ -470,7 +471,7 @@ function resolveDependencies(
 ): void {
   const byName = new Map<string, ManifestNode>();
   for (const node of nodes.values()) {
-    if (node.resourceType === 'test' || node.resourceType === 'unit_test') continue;
+    if (isTestNode(node)) continue;
     const other = byName.get(node.name);
     if (other) {
       problems.push({

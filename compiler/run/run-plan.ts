@@ -1,5 +1,5 @@
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
-import type { ManifestNode, NodeId } from '../manifest/types.js';
+import { isTestNode, type ManifestNode, type NodeId } from '../manifest/types.js';
 import type { Plan, Step } from '../plan/build-plan.js';
 import type { EmitEvent, NodeResult } from './events.js';
 import { loadSeed } from './handlers/seed.js';
@@ -142,7 +142,7 @@ function baseResult(
     name: node.name,
     resourceType: node.resourceType,
     materialized: outcome.materialized ?? String(node.config.materialized),
-    relation: outcome.relation ?? (node.resourceType === 'test' || node.resourceType === 'unit_test' ? undefined : `${node.schema}.${node.alias}`),
+    relation: outcome.relation ?? (isTestNode(node) ? undefined : `${node.schema}.${node.alias}`),
     status: outcome.status ?? 'error',
     message: outcome.message ?? '',
     rowsAffected: outcome.rowsAffected,
