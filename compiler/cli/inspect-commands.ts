@@ -6,12 +6,11 @@ import { openAdapter } from '../adapters/open-adapter.js';
 import { StrataError, maskSecrets } from '../diagnostics/strata-error.js';
 import { formatTable } from '../diagnostics/format-table.js';
 import type { Reporter } from '../diagnostics/reporter.js';
-import { loadProject } from '../project/load-project.js';
 import { compileNode } from '../render/compile-node.js';
 import { compileUnitTest, declaredInputColumns } from '../render/compile-unit-test.js';
 import { compileInline } from '../render/inline-query.js';
 import { TargetWriter } from '../run/artifacts.js';
-import { describeProject, openSession, parseVars, select, type CommonArgs } from './session.js';
+import { describeProject, loadProjectFor, openSession, select, type CommonArgs } from './session.js';
 
 type Print = (text: string) => void;
 const print: Print = (text) => process.stdout.write(`${text}\n`);
@@ -19,7 +18,7 @@ const print: Print = (text) => process.stdout.write(`${text}\n`);
 /** `strata compile`: renders every selected model and test to target/compiled/, no database. */
 export function compileCommand(args: CommonArgs, reporter: Reporter): number {
   const started = Date.now();
-  const session = openSession(args);
+  const session = openSession(args, reporter);
   const selection = select(session, args, reporter);
   const { project, parsed } = session;
   const writer = new TargetWriter(project.root, project.paths.target, project.name);
@@ -46,7 +45,7 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
 
 /** `strata ls`: the selection in DAG order. */
 export function listCommand(args: CommonArgs & { output?: string; resourceType?: string[] }, reporter: Reporter): number {
-  const session = openSession(args);
+  const session = openSession(args, reporter);
   const selection = select(session, args, reporter);
   const manifest = session.parsed.manifest;
   let ids = selection.ids;
@@ -82,7 +81,7 @@ export function listCommand(args: CommonArgs & { output?: string; resourceType?:
 
 /** `strata show`: rows of a model (or an inline query rendered like a model). */
 export async function showCommand(args: CommonArgs & { inline?: string; limit: number }, reporter: Reporter): Promise<number> {
-  const session = openSession(args);
+  const session = openSession(args, reporter);
   let sql: string;
   if (args.inline) {
     sql = compileInline(session.parsed, args.inline);
@@ -115,7 +114,7 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
 
 /** `strata clean`: removes the target directory (the database under .strata/ is kept). */
 export function cleanCommand(args: CommonArgs, reporter: Reporter): number {
-  const project = loadProject(args.projectDir, { vars: parseVars(args.vars), target: args.target });
+  const project = loadProjectFor(args, reporter);
   const dir = join(project.root, project.paths.target);
   rmSync(dir, { recursive: true, force: true });
   reporter.info(`Removed ${project.paths.target}/`);
@@ -124,7 +123,7 @@ export function cleanCommand(args: CommonArgs, reporter: Reporter): number {
 
 /** `strata debug`: the project, the target, and a live connection check. */
 export async function debugCommand(args: CommonArgs, reporter: Reporter): Promise<number> {
-  const project = loadProject(args.projectDir, { vars: parseVars(args.vars), target: args.target, threads: args.threads });
+  const project = loadProjectFor(args, reporter);
   print(`project:  ${project.name} (${project.root}/${project.configFile})`);
   const target = project.target;
   print(`target:   ${target.name} (type ${target.type}, schema ${target.schema}, threads ${target.threads})`);

@@ -32,8 +32,10 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .alias('v', 'version')
     .option('project-dir', { type: 'string', default: '.', describe: 'Directory holding project.yml (or dbt_project.yml)' })
-    .option('target', { alias: 't', type: 'string', describe: 'Target from project.yml targets: (default: its target: key, else embedded)' })
+    .option('target', { alias: 't', type: 'string', describe: "Target from project.yml targets: or the profile's outputs in profiles.yml (default: its target: key, else embedded)" })
     .option('vars', { type: 'string', describe: "Variables as YAML or JSON, e.g. '{clv_horizon_months: 12}'" })
+    .option('profiles-dir', { type: 'string', describe: 'Directory holding profiles.yml (default: DBT_PROFILES_DIR, else the project dir, else ~/.dbt)' })
+    .option('profile', { type: 'string', describe: 'Profile of profiles.yml to use, instead of profile: in dbt_project.yml' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Console output format' })
     .command(
       'build',

@@ -24,7 +24,7 @@ export interface RunArgs extends CommonArgs {
  */
 export async function runCommand(command: Command, args: RunArgs, reporter: Reporter): Promise<number> {
   const started = Date.now();
-  const session = openSession(args);
+  const session = openSession(args, reporter);
   reporter.info(describeProject(session));
   const selection = select(session, args, reporter);
   fingerprintNodes(session.parsed);

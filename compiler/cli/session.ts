@@ -4,7 +4,7 @@ import { StrataError } from '../diagnostics/strata-error.js';
 import { Dag } from '../graph/dag.js';
 import { selectNodes, type Selection } from '../graph/select-nodes.js';
 import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
-import { loadProject, type Project } from '../project/load-project.js';
+import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
 import { parseProject, type ParsedProject } from '../render/parse-project.js';
 import type { Reporter } from '../diagnostics/reporter.js';
 
@@ -19,6 +19,10 @@ export interface CommonArgs {
   logFormat: 'text' | 'json';
   /** `--state DIR`: the target/ of an earlier run, for `state:` selectors and `--defer`. */
   state?: string;
+  /** `--profiles-dir`: where profiles.yml is (wins over DBT_PROFILES_DIR). */
+  profilesDir?: string;
+  /** `--profile`: overrides `profile:` of dbt_project.yml. */
+  profile?: string;
 }
 
 export interface Session {
@@ -46,9 +50,24 @@ export function parseVars(text: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** What the shared command-line options say about loading the project. */
+export function loadOptions(args: Omit<CommonArgs, 'logFormat'>): LoadProjectOptions {
+  return { target: args.target, vars: parseVars(args.vars), threads: args.threads, profilesDir: args.profilesDir, profile: args.profile };
+}
+
+/**
+ * Loads the project for a command and shows its warnings (keys not acted on, unknown keys) once, before
+ * anything else the command prints.
+ */
+export function loadProjectFor(args: CommonArgs, reporter?: Reporter): Project {
+  const project = loadProject(args.projectDir, loadOptions(args));
+  if (reporter && project.warnings.length > 0) reporter.diagnostics(project.warnings);
+  return project;
+}
+
 /** project → parse pass → graph: everything before the database, pure. */
-export function openSession(args: CommonArgs): Session {
-  const project = loadProject(args.projectDir, { target: args.target, vars: parseVars(args.vars), threads: args.threads });
+export function openSession(args: CommonArgs, reporter?: Reporter): Session {
+  const project = loadProjectFor(args, reporter);
   const invocationId = randomUUID();
   const parsed = parseProject(project, { invocationId });
   const dag = Dag.fromManifest(parsed.manifest);

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { StrataError } from '../diagnostics/strata-error.js';
+import { join, resolve } from 'node:path';
+import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { TargetConfig } from './target.js';
 import { listFiles, readProjectFile, type ProjectFile } from './project-files.js';
-import { profilesSchema, projectFileSchema, type ConfigTree, type RawTarget } from './project-schema.js';
+import { projectFileSchema, projectKeyWarnings, type ConfigTree } from './project-schema.js';
 import { parseYamlFile, validateYaml } from './yaml-file.js';
-import { renderConfigString } from './render-config-string.js';
+import { resolveTarget, type ResolveTargetOptions } from './resolve-target.js';
 
 export interface Project {
   /** Absolute project directory. */
@@ -15,7 +14,12 @@ export interface Project {
   version?: string;
   /** `project.yml` or `dbt_project.yml`. */
   configFile: string;
-  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; target: string };
+  /** `packages` is `packages-install-path` (default `dbt_packages`). */
+  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; target: string; packages: string };
+  /** `dispatch:` of dbt_project.yml: where `adapter.dispatch(name, macro_namespace)` looks first. */
+  dispatch: { macroNamespace: string; searchOrder: string[] }[];
+  /** Keys accepted but not acted on, unknown keys: printed once per command, never fatal. */
+  warnings: Diagnostic[];
   /** Project vars overlaid with `--vars`. */
   vars: Record<string, unknown>;
   config: { models: ConfigTree; seeds: ConfigTree; tests: ConfigTree; sources: ConfigTree };
@@ -33,7 +37,7 @@ export interface Project {
   };
 }
 
-export interface LoadProjectOptions {
+export interface LoadProjectOptions extends ResolveTargetOptions {
   /** `--target`. */
   target?: string;
   /** `--vars`, already parsed. */
@@ -65,7 +69,8 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
       hint: 'run strata from the project directory, or pass --project-dir',
     });
   }
-  const yaml = parseYamlFile(configFile, readFileSync(join(root, configFile), 'utf8'));
+  const text = readFileSync(join(root, configFile), 'utf8');
+  const yaml = parseYamlFile(configFile, text);
   const raw = validateYaml(yaml, projectFileSchema);
   const env = options.env ?? process.env;
   const vars = { ...raw.vars, ...(options.vars ?? {}) };
@@ -76,8 +81,9 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     seeds: raw['data-paths'] ?? raw['seed-paths'],
     tests: raw['test-paths'],
     target: raw['target-path'],
+    packages: raw['packages-install-path'] ?? raw['modules-path'] ?? 'dbt_packages',
   };
-  const target = resolveTarget(root, configFile, raw, options, env, vars, yaml.locate);
+  const { target, warnings } = resolveTarget(root, yaml, raw, options, env, vars);
 
   const read = (folders: string[], extensions: string[]) =>
     listFiles(root, folders, extensions).map((path) => readProjectFile(root, path));
@@ -98,6 +104,8 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     onRunStart: raw['on-run-start'] ?? [],
     onRunEnd: raw['on-run-end'] ?? [],
     target,
+    dispatch: raw.dispatch,
+    warnings: [...projectKeyWarnings(yaml.value, configFile, text, yaml.locate), ...warnings],
     files: {
       models: read(paths.models, ['.sql']),
       yaml: read([...paths.models, ...paths.seeds, ...paths.tests], ['.yml', '.yaml']),
@@ -105,77 +113,5 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
       seeds: listFiles(root, paths.seeds, ['.csv']),
       tests: read(paths.tests, ['.sql']),
     },
-  };
-}
-
-function resolveTarget(
-  root: string,
-  configFile: string,
-  raw: ReturnType<typeof projectFileSchema.parse>,
-  options: LoadProjectOptions,
-  env: NodeJS.ProcessEnv,
-  vars: Record<string, unknown>,
-  locate: (path: PropertyKey[]) => { line: number; column: number },
-): TargetConfig {
-  let targets: Record<string, RawTarget> | undefined = raw.targets;
-  let defaultName = raw.target;
-  let sourceFile = configFile;
-
-  if (!targets && raw.profile) {
-    const profilesPath = [join(root, 'profiles.yml'), join(env.DBT_PROFILES_DIR ?? join(homedir(), '.dbt'), 'profiles.yml')].find(
-      existsSync,
-    );
-    if (profilesPath) {
-      const profilesYaml = parseYamlFile('profiles.yml', readFileSync(profilesPath, 'utf8'));
-      const profiles = validateYaml(profilesYaml, profilesSchema);
-      const profile = profiles[raw.profile];
-      if (!profile) {
-        const at = locate(['profile']);
-        throw new StrataError({
-          code: 'STR103',
-          message: `profile '${raw.profile}' is not in ${profilesPath}`,
-          file: configFile,
-          ...at,
-          hint: `profiles there: ${Object.keys(profiles).join(', ') || '(none)'}`,
-        });
-      }
-      targets = profile.outputs;
-      defaultName = defaultName ?? profile.target;
-      sourceFile = 'profiles.yml';
-    }
-  }
-
-  const name = options.target ?? defaultName ?? (targets ? Object.keys(targets)[0] : undefined) ?? 'embedded';
-  const chosen: RawTarget | undefined = targets?.[name];
-  if (!chosen) {
-    if (options.target || targets) {
-      throw new StrataError({
-        code: 'STR104',
-        message: `unknown target '${name}'`,
-        file: sourceFile,
-        hint: targets ? `targets defined: ${Object.keys(targets).join(', ')}` : 'define it under targets: in project.yml',
-      });
-    }
-    return { name, type: 'pglite', schema: 'public', threads: 1, path: join(root, '.strata', name) };
-  }
-  const str = (value: unknown) =>
-    value === undefined ? undefined : renderConfigString(String(value), { env, vars, file: sourceFile });
-  const schema = str(chosen.schema) ?? 'public';
-  if (chosen.type === 'pglite') {
-    const path = str(chosen.path) ?? join('.strata', name);
-    return { name, type: 'pglite', schema, threads: 1, path: isAbsolute(path) ? path : join(root, path) };
-  }
-  const port = str(chosen.port);
-  return {
-    name,
-    type: 'postgres',
-    schema,
-    threads: options.threads ?? chosen.threads,
-    url: str(chosen.url),
-    host: str(chosen.host),
-    port: port === undefined ? undefined : Number(port),
-    user: str(chosen.user),
-    password: str(chosen.password),
-    database: str(chosen.database ?? chosen.dbname),
   };
 }

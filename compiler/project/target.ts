@@ -24,4 +24,21 @@ export interface PostgresTarget extends TargetCommon {
   user?: string;
   password?: string;
   database?: string;
+  /** libpq's modes; `disable`, `allow` and `prefer` connect without TLS (pg cannot fall back). */
+  sslmode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /** Absolute paths of PEM files. */
+  sslcert?: string;
+  sslkey?: string;
+  sslrootcert?: string;
+  /** Sent as the `search_path` startup parameter of every connection. */
+  searchPath?: string;
+  /** Every connection runs as this role (the `role` startup parameter: `set role` before any statement). */
+  role?: string;
+  /** Seconds of idle before TCP keepalives start; 0 or unset: the OS default. */
+  keepalivesIdle?: number;
+  /** Seconds to wait for a connection (default 15). */
+  connectTimeout?: number;
+  /** How many times a connection that failed for a transient reason is tried again (default 0). */
+  retries?: number;
+  applicationName?: string;
 }

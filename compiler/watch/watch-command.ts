@@ -5,7 +5,7 @@
  */
 import type { Reporter } from '../diagnostics/reporter.js';
 import type { RunArgs } from '../cli/run-command.js';
-import { parseVars } from '../cli/session.js';
+import { loadOptions } from '../cli/session.js';
 import { startWatch } from './watch-loop.js';
 import { watchConsoleReporter, watchJsonReporter } from './watch-reporter.js';
 
@@ -20,7 +20,7 @@ export async function watchCommand(args: WatchArgs, _reporter: Reporter): Promis
   const emit = args.logFormat === 'json' ? watchJsonReporter() : watchConsoleReporter({ clearScreen: args.clearScreen, keys });
   const handle = await startWatch({
     projectDir: args.projectDir,
-    load: { target: args.target, vars: parseVars(args.vars), threads: args.threads },
+    load: loadOptions(args),
     select: args.select,
     exclude: args.exclude,
     changedOnly: args.changedOnly,

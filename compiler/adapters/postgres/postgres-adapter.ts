@@ -40,7 +40,7 @@ export async function openPostgres(target: PostgresTarget, options: OpenPostgres
     const onNotice = options.onNotice;
     pool.on('connect', (client) => client.on('notice', (notice) => onNotice(notice.message ?? String(notice))));
   }
-  const adapter = new PostgresAdapter(pool, config, location, Math.max(1, target.threads));
+  const adapter = new PostgresAdapter(pool, config, location, Math.max(1, target.threads), target.retries ?? 0);
   try {
     await adapter.info();
   } catch (error) {
@@ -50,13 +50,70 @@ export async function openPostgres(target: PostgresTarget, options: OpenPostgres
   return adapter;
 }
 
-function poolConfig(target: PostgresTarget): pg.PoolConfig {
+/** The pool's client config from a target, with dbt-postgres's profile fields mapped onto pg's. */
+export function poolConfig(target: PostgresTarget): pg.PoolConfig {
   const types = new pg.TypeOverrides();
   for (const [oid, parse] of Object.entries(TYPE_PARSERS)) types.setTypeParser(Number(oid), parse);
   const connection: pg.PoolConfig = target.url
     ? { connectionString: target.url }
     : { host: target.host, port: target.port, user: target.user, password: target.password, database: target.database };
-  return { ...connection, application_name: 'strata', connectionTimeoutMillis: 15_000, types };
+  const ssl = sslConfig(target);
+  const options = startupOptions(target);
+  const keepAlive = target.keepalivesIdle ? { keepAlive: true, keepAliveInitialDelayMillis: target.keepalivesIdle * 1000 } : {};
+  return {
+    ...connection,
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(options ? { options } : {}),
+    ...keepAlive,
+    application_name: target.applicationName ?? 'strata',
+    connectionTimeoutMillis: (target.connectTimeout ?? 15) * 1000,
+    types,
+  };
+}
+
+/**
+ * libpq's sslmode in pg's terms. `allow` and `prefer` mean "TLS if the server offers it": pg cannot
+ * fall back, so they connect without TLS, as `disable` does (resolve-target warns about it).
+ */
+function sslConfig(target: PostgresTarget): pg.PoolConfig['ssl'] {
+  const read = (path: string | undefined) => (path === undefined ? undefined : fs.readFileSync(path, 'utf8'));
+  const files = { ca: read(target.sslrootcert), cert: read(target.sslcert), key: read(target.sslkey) };
+  switch (target.sslmode) {
+    case undefined:
+      return undefined;
+    case 'disable':
+    case 'allow':
+    case 'prefer':
+      return false;
+    case 'require':
+      return { ...files, rejectUnauthorized: false };
+    case 'verify-ca':
+      return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { ...files, rejectUnauthorized: true };
+  }
+}
+
+/**
+ * `search_path` and `role` as startup parameters (`-c name=value`, spaces and backslashes escaped):
+ * in force from the first statement of every pooled connection, with no extra round trip, and a role
+ * that does not exist fails the connection with the server's own message.
+ */
+function startupOptions(target: PostgresTarget): string | undefined {
+  const escape = (value: string) => value.replace(/[\\ ]/g, (c) => `\\${c}`);
+  const parts: string[] = [];
+  if (target.searchPath) parts.push(`-c search_path=${escape(target.searchPath)}`);
+  if (target.role) parts.push(`-c role=${escape(target.role)}`);
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+/** Errors worth another connection attempt: the server is not there yet, or is starting up. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03', '53300'].includes(code ?? '') ||
+    /timeout|terminated unexpectedly/i.test((error as Error)?.message ?? '')
+  );
 }
 
 class PostgresAdapter implements Adapter {
@@ -70,15 +127,23 @@ class PostgresAdapter implements Adapter {
     private readonly config: pg.PoolConfig,
     private readonly location: string,
     readonly maxConcurrency: number,
+    private readonly retries: number,
   ) {}
 
-  async withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw connectionFailedError(error, this.location);
+  /** A pooled client; a transient connection failure is tried again `retries` times, a second apart. */
+  async #connect(): Promise<pg.PoolClient> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.pool.connect();
+      } catch (error) {
+        if (attempt >= this.retries || !isTransient(error)) throw connectionFailedError(error, this.location);
+        await new Promise((done) => setTimeout(done, 1000));
+      }
     }
+  }
+
+  async withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
     // A checked-out client whose connection dies emits 'error'; unhandled, that would crash the process.
     let broken: Error | undefined;
     const onError = (error: Error): void => {
