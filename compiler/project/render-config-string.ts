@@ -43,6 +43,8 @@ const FILTERS: Record<string, (value: unknown, context: ConfigRenderContext, tex
   upper: (value) => text(value).toUpperCase(),
 };
 
+const UNSUPPORTED = `only env_var(), var(), literals and the filters ${Object.keys(FILTERS).join(', ')} can be used in configuration values`;
+
 /** Filters whose result keeps its type when the expression is the whole value. */
 const NATIVE_FILTERS = new Set(['as_number', 'as_bool', 'as_native', 'int', 'float']);
 
@@ -94,7 +96,7 @@ function tokenize(body: string, context: ConfigRenderContext, source: string): T
     if (/^\s*$/.test(body.slice(index))) break;
     pattern.lastIndex = index;
     const match = pattern.exec(body);
-    if (!match) fail(context, `cannot read the expression '{{${body}}}'`, source);
+    if (!match) fail(context, UNSUPPORTED, source);
     index = pattern.lastIndex;
     if (match[1] !== undefined || match[2] !== undefined) tokens.push({ kind: 'string', value: (match[1] ?? match[2]).replace(/\\(.)/g, '$1') });
     else if (match[3] !== undefined) tokens.push({ kind: 'number', value: Number(match[3]) });
@@ -108,8 +110,7 @@ function evaluate(body: string, context: ConfigRenderContext, source: string): {
   const tokens = tokenize(body, context, source);
   let position = 0;
   const peek = () => tokens[position];
-  const unsupported = (): never =>
-    fail(context, `only env_var(), var(), literals and the filters ${Object.keys(FILTERS).join(', ')} can be used in configuration values`, source);
+  const unsupported = (): never => fail(context, UNSUPPORTED, source);
   const literal = (): unknown => {
     const token = tokens[position++];
     if (!token) return unsupported();

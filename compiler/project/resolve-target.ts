@@ -72,8 +72,8 @@ export function resolveTarget(
     return { target: { name, type: 'pglite', schema: 'public', threads: 1, path: join(root, '.strata', name) }, warnings };
   }
 
-  const rendered = renderOutput(chosen, name, source, env, vars);
-  const type = String(rendered.type ?? '');
+  // The type first: an output for another adapter is named as such, before any of its env vars is read.
+  const type = String(typeof chosen.type === 'string' ? renderConfigValue(chosen.type, { env, vars, file: source.file }) : (chosen.type ?? ''));
   if (!ENGINES.has(type)) {
     throw new StrataError({
       code: 'STR109',
@@ -85,6 +85,7 @@ export function resolveTarget(
       hint: `choose a postgres output with --target, or add one (type: postgres) to ${source.file}`,
     });
   }
+  const rendered = renderOutput(chosen, name, source, env, vars);
   const known = TARGET_KEYS[type as RawTarget['type']];
   for (const key of Object.keys(rendered)) {
     if (known.includes(key)) continue;
