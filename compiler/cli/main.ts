@@ -69,11 +69,20 @@ export async function main(argv: string[]): Promise<number> {
       run(async (a, r) => (await inspect()).showCommand(a as never, r)),
     )
     .command('clean', 'Remove the target directory', (y) => y, run(async (a, r) => (await inspect()).cleanCommand(a as never, r)))
+    .command(
+      'deps',
+      'Install the packages of packages.yml into dbt_packages/ and write package-lock.yml',
+      (y) =>
+        y
+          .option('upgrade', { type: 'boolean', default: false, describe: 'Resolve again, ignoring package-lock.yml' })
+          .option('lock', { type: 'boolean', default: false, describe: 'Only resolve and write package-lock.yml' }),
+      run(async (a, r) => (await deps()).depsCommand(a as never, r)),
+    )
     .command('debug', 'Print the target and check the connection', (y) => y.option('threads', { type: 'number' }), run(async (a, r) => (await inspect()).debugCommand(a as never, r)))
     .example('$0 build', 'Build everything on the default target')
     .example('$0 build --select +gold --target postgres --threads 4', 'The gold layer and all it needs, on Postgres')
     .example("$0 ls --select 'tag:gold,config.materialized:table'", 'Gold tables')
-    .demandCommand(1, 'Give a command: build, watch, run, seed, test, compile, ls, show, clean or debug')
+    .demandCommand(1, 'Give a command: build, watch, run, seed, test, compile, ls, show, clean, deps or debug')
     .strict()
     .recommendCommands()
     .help()
@@ -116,6 +125,7 @@ function watchOptions<T>(y: Argv<T>) {
 const engine = () => import('./run-command.js');
 const inspect = () => import('./inspect-commands.js');
 const watcher = () => import('../watch/watch-command.js');
+const deps = () => import('./deps-command.js');
 
 /** Loads the reporter, runs the handler, and turns errors into diagnostics and exit code 2. */
 async function guarded(args: Record<string, unknown>, handler: Handler): Promise<number> {
