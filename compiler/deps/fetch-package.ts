@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic } from '../diagnostics/strata-error.js';
+import { maskSecrets, type Diagnostic } from '../diagnostics/strata-error.js';
 import { DEPS_CODES, depsError, type DeclaredAt } from './deps-errors.js';
 import { checkoutGitPackage, GitFailure, isCommitId } from './git-source.js';
 import { downloadTarball, fetchHubPackage, HubUnreachable, type HubPackage } from './hub.js';
@@ -122,7 +122,7 @@ async function fetchGit(spec: GitSpec, context: FetchContext): Promise<FetchedPa
       revision: 'revision: takes a tag, a branch or a commit id of that repository',
       subdirectory: 'subdirectory: is the folder of the repository that holds the dbt_project.yml',
     }[error.reason];
-    throw depsError(code, error.message.replace(spec.url, String(spec.raw.git)), spec.declaredAt, hint);
+    throw depsError(code, maskSecrets(error.message.split(spec.url).join(String(spec.raw.git))), spec.declaredAt, hint);
   }
   if (!spec.subdirectory) rmSync(path.join(checkedOut.dir, '.git'), { recursive: true, force: true });
   const name = readProjectConfig(checkedOut.dir, spec.declaredAt, describeSpec(spec)).name;

@@ -14,7 +14,7 @@ import { describeSpec, placeOf, ROOT_REQUIRER, scratchFolders, type FetchContext
 import { hubApiUrl } from './hub.js';
 import { LOCK_FILE, packagesHash, readLockFile, writeLockFile } from './lock-file.js';
 import { parseSpec, readPackagesFile, type PackageSpec } from './packages-file.js';
-import { readProjectConfig } from './project-config.js';
+import { findConfigFile, readProjectConfig } from './project-config.js';
 import { fetchResolved, lockEntryOf, nameOf, resolvePackages, type ResolvedPackage } from './resolve-packages.js';
 
 export interface DepsOptions {
@@ -64,6 +64,9 @@ export async function installDependencies(options: DepsOptions): Promise<DepsRes
   const rootDir = path.resolve(options.projectDir);
   const emit = options.onEvent ?? (() => {});
   const env = options.env ?? process.env;
+  if (!findConfigFile(rootDir, true)) {
+    throw depsError(DEPS_CODES.brokenPackage, `no project.yml or dbt_project.yml in ${rootDir}`, undefined, 'run strata deps in the project folder, or pass --project-dir');
+  }
   const config = readProjectConfig(rootDir, undefined, 'the root project', true);
   const installPath = path.resolve(rootDir, config.packagesInstallPath);
   const packagesFile = readPackagesFile(rootDir, { displayDir: '', requiredBy: ROOT_REQUIRER, env });

@@ -60,6 +60,15 @@ describe('hub packages', () => {
     expect(lock.packages.map((p: { name: string; version: string }) => `${p.name} ${p.version}`).sort()).toEqual(['audit_helper 0.9.0', 'codegen 0.12.1', 'dbt_utils 1.3.0']);
   });
 
+  it('installs a tarball: entry from its URL, and locks the URL', async () => {
+    const project = makeProject(`packages:\n  - tarball: "${hub.url}/tarballs/dbt-labs/codegen/0.12.1.tar.gz"\n    name: codegen\n`);
+    const run = await runDeps(project, { env });
+    expect(run.error).toBeUndefined();
+    expect(run.lines).toEqual(['codegen tarball']);
+    expect(parse(readFileSync(path.join(project, 'package-lock.yml'), 'utf8')).packages).toEqual([{ tarball: `${hub.url}/tarballs/dbt-labs/codegen/0.12.1.tar.gz`, name: 'codegen' }]);
+    expect((await runDeps(project, { env })).result?.fromLock).toBe(true);
+  });
+
   it('a version conflict names both requirers; nothing is installed', async () => {
     const project = makeProject('packages:\n  - package: dbt-labs/codegen\n    version: 0.12.1\n  - package: dbt-labs/old_helper\n    version: 0.1.0\n');
     const run = await runDeps(project, { env });

@@ -47,6 +47,11 @@ describe('local packages', () => {
     expect(listInstalledPackages(project).map((p) => p.name)).toEqual(['one']);
   });
 
+  it('a folder without project.yml is an error', async () => {
+    const run = await runDeps(tempDir());
+    expect(run.error?.diagnostics[0]).toMatchObject({ code: 'STR609', message: expect.stringContaining('no project.yml or dbt_project.yml') });
+  });
+
   it('says so when there is nothing to install', async () => {
     const project = makeProject('packages: []\n');
     const run = await runDeps(project);
