@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { TargetConfig } from './target.js';
-import { listFiles, readProjectFile, type ProjectFile } from './project-files.js';
+import type { ProjectFile } from './project-files.js';
 import { projectFileSchema, projectKeyWarnings, type ConfigTree } from './project-schema.js';
 import { parseYamlFile, validateYaml } from './yaml-file.js';
 import { resolveTarget, type ResolveTargetOptions } from './resolve-target.js';
+import { loadPackages, readPartFiles, type ProjectPart } from './load-packages.js';
 
 export interface Project {
   /** Absolute project directory. */
@@ -35,6 +36,8 @@ export interface Project {
     seeds: string[];
     tests: ProjectFile[];
   };
+  /** Installed packages (`dbt_packages/`), each a project of its own; empty without packages. */
+  packages: ProjectPart[];
 }
 
 export interface LoadProjectOptions extends ResolveTargetOptions {
@@ -85,9 +88,6 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
   };
   const { target, warnings } = resolveTarget(root, yaml, raw, options, env, vars);
 
-  const read = (folders: string[], extensions: string[]) =>
-    listFiles(root, folders, extensions).map((path) => readProjectFile(root, path));
-
   return {
     root,
     name: raw.name,
@@ -106,12 +106,12 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     target,
     dispatch: raw.dispatch,
     warnings: [...projectKeyWarnings(yaml.value, configFile, text, yaml.locate), ...warnings],
-    files: {
-      models: read(paths.models, ['.sql']),
-      yaml: read([...paths.models, ...paths.seeds, ...paths.tests], ['.yml', '.yaml']),
-      macros: read(paths.macros, ['.sql']),
-      seeds: listFiles(root, paths.seeds, ['.csv']),
-      tests: read(paths.tests, ['.sql']),
-    },
+    files: readPartFiles(root, { ...paths, snapshots: [] }),
+    packages: loadPackages(root, packagesInstallPath(raw), raw.name),
   };
+}
+
+function packagesInstallPath(raw: object): string {
+  const value = (raw as Record<string, unknown>)['packages-install-path'];
+  return typeof value === 'string' && value !== '' ? value : 'dbt_packages';
 }

@@ -1,5 +1,8 @@
 import { StrataError } from '../diagnostics/strata-error.js';
-import { isTestNode, type ManifestNode, type NodeId } from '../manifest/types.js';
+import type { ManifestNode, NodeId, RefCall } from '../manifest/types.js';
+import type { Connection } from '../adapters/adapter.js';
+import { ReplayDatabase } from './dbt-context/replay-database.js';
+import { RefResolver } from './ref-resolver.js';
 import type { ParsedProject } from './parse-project.js';
 import { CteRelation, TemplateRelation, TOKEN_PATTERN, TOKEN_REMNANT } from './relation.js';
 import type { RenderScope } from './render-scope.js';
@@ -8,6 +11,26 @@ import { splitKeywords } from './render-scope.js';
 export interface CompileOptions {
   /** What `is_incremental()` answers: true when the model's table exists and this is not a full refresh. */
   isIncremental?: boolean;
+  /** The target at run time: `execute` is true and templates may query it (see compileNodeAtRun). */
+  database?: ReplayDatabase;
+}
+
+/**
+ * The compile pass at run time: templates that query the database (`run_query`, `statement`,
+ * `adapter.get_columns_in_relation`, ...) get their answers from `connection`.
+ *
+ * @example await compileNodeAtRun(parsed, id, connection, { isIncremental: false })
+ */
+export async function compileNodeAtRun(parsed: ParsedProject, id: NodeId, connection: Connection, options: CompileOptions = {}): Promise<string> {
+  const database = new ReplayDatabase();
+  return database.run(connection, () => compileNode(parsed, id, { ...options, database }));
+}
+
+/** `renderInNode` at run time (hooks may call `adapter` and `run_query`). */
+export async function renderInNodeAtRun(parsed: ParsedProject, id: NodeId, text: string, connection: Connection, options: CompileOptions = {}): Promise<string> {
+  if (!text.includes('{{') && !text.includes('{%')) return text;
+  const database = new ReplayDatabase();
+  return database.run(connection, () => renderInNode(parsed, id, text, { ...options, database }));
 }
 
 const CTE_PREFIX = '__strata__cte__';
@@ -38,7 +61,8 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
   }
   const ephemeralUsed: ManifestNode[] = [];
   const { relationFor, sourceRelation } = resolvers(parsed, ephemeralUsed);
-  const refTarget = (name: string) => refIndex(parsed).get(name);
+  const resolver = resolverOf(parsed);
+  const refTarget = (call: RefCall) => resolver.ref(call, node.packageName);
   const self = new TemplateRelation(node.schema, node.alias);
 
   let sql: string | undefined;
@@ -46,11 +70,11 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
     const replaced = template.rendered.replace(TOKEN_PATTERN, (_m, kind: string | undefined, index: string | undefined) => {
       if (kind === 'ref') {
         const call = template.refs[Number(index)];
-        return String(relationFor(refTarget(call.name), call.name));
+        return String(relationFor(refTarget(call), call.name));
       }
       if (kind === 'src') {
         const call = template.sources[Number(index)];
-        return String(sourceRelation(call.source, call.table));
+        return String(sourceRelation(call.source, call.table, node.packageName));
       }
       return String(self);
     });
@@ -90,8 +114,8 @@ function resolvers(parsed: ParsedProject, ephemeralUsed?: ManifestNode[]) {
     }
     return new TemplateRelation(target.schema, target.alias);
   };
-  const sourceRelation = (sourceName: string, table: string): TemplateRelation => {
-    const source = parsed.manifest.sources[`source.${parsed.manifest.projectName}.${sourceName}.${table}`];
+  const sourceRelation = (sourceName: string, table: string, fromPackage?: string): TemplateRelation => {
+    const source = resolverOf(parsed).source(sourceName, table, fromPackage);
     if (!source) throw new Error(`unknown source '${sourceName}.${table}'`);
     return new TemplateRelation(source.schema, source.identifier);
   };
@@ -103,7 +127,7 @@ function compileScope(
   node: ManifestNode,
   options: CompileOptions,
   relationFor: (target: ManifestNode | undefined, name: string) => TemplateRelation,
-  sourceRelation: (sourceName: string, table: string) => TemplateRelation,
+  sourceRelation: (sourceName: string, table: string, fromPackage?: string) => TemplateRelation,
   self: TemplateRelation,
 ): RenderScope {
   return {
@@ -111,12 +135,12 @@ function compileScope(
     file: node.path,
     ref(args) {
       const names = splitKeywords(args).positional.map(String);
-      const name = names[names.length - 1];
-      return relationFor(refIndex(parsed).get(name), name);
+      const call: RefCall = names.length >= 2 ? { package: names[0], name: names[1] } : { name: names[0] };
+      return relationFor(resolverOf(parsed).ref(call, node.packageName), call.name);
     },
     source(args) {
       const [sourceName, table] = splitKeywords(args).positional.map(String);
-      return sourceRelation(sourceName, table);
+      return sourceRelation(sourceName, table, node.packageName);
     },
     config: () => undefined,
     configGet: (key, fallback) => node.config[key] ?? fallback ?? null,
@@ -124,7 +148,9 @@ function compileScope(
     isIncremental: () => options.isIncremental === true,
     taint: () => undefined,
     recordMacro: () => undefined,
-    model: { name: node.name, path: node.path, resource_type: node.resourceType, config: node.config, unique_id: node.id },
+    model: { name: node.name, path: node.path, resource_type: node.resourceType, config: node.config, unique_id: node.id, package_name: node.packageName },
+    packageName: node.packageName,
+    database: options.database,
   };
 }
 
@@ -156,18 +182,15 @@ function templateKey(node: ManifestNode): string {
   return node.test?.position ? `${node.path}#${node.name}` : node.path;
 }
 
-const refIndexes = new WeakMap<ParsedProject, Map<string, ManifestNode>>();
+const refResolvers = new WeakMap<ParsedProject, RefResolver>();
 
-function refIndex(parsed: ParsedProject): Map<string, ManifestNode> {
-  let index = refIndexes.get(parsed);
-  if (!index) {
-    index = new Map();
-    for (const node of Object.values(parsed.manifest.nodes)) {
-      if (!isTestNode(node)) index.set(node.name, node);
-    }
-    refIndexes.set(parsed, index);
+function resolverOf(parsed: ParsedProject): RefResolver {
+  let resolver = refResolvers.get(parsed);
+  if (!resolver) {
+    resolver = new RefResolver(parsed.manifest.projectName, Object.values(parsed.manifest.nodes), Object.values(parsed.manifest.sources));
+    refResolvers.set(parsed, resolver);
   }
-  return index;
+  return resolver;
 }
 
 /**

@@ -21,6 +21,9 @@ import type { RenderContext, RenderScope } from './render-scope.js';
 import { Renderer } from './renderer.js';
 import { genericTestName } from './test-names.js';
 import { unitTestNodes } from './unit-test-nodes.js';
+import { RefResolver } from './ref-resolver.js';
+import type { DispatchRule } from './renderer.js';
+import type { ConfigTree } from '../project/project-schema.js';
 
 /** The parse pass's result: the manifest, plus what the compile pass needs to finish each node. */
 export interface ParsedProject {
@@ -57,13 +60,20 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
       // Both engines speak PostgreSQL: templates that branch on target.type see 'postgres' on either.
       type: 'postgres',
       threads: project.target.threads,
-      ...(project.target.type === 'postgres' ? { database: project.target.database, user: project.target.user } : {}),
+      database: project.target.type === 'postgres' ? (project.target.database ?? databaseOfUrl(project.target.url)) : 'postgres',
+      ...(project.target.type === 'postgres' ? { user: project.target.user } : {}),
     },
+    packageVars: Object.fromEntries(project.packages.map((part) => [part.name, part.vars])),
     env: options.env ?? process.env,
     runStartedAt: options.runStartedAt ?? new Date(),
     invocationId: options.invocationId ?? randomUUID(),
   };
-  const renderer = new Renderer(context, project.files.macros);
+  const renderer = new Renderer(
+    context,
+    project.files.macros,
+    project.packages.map((part) => ({ name: part.name, files: part.files.macros })),
+    (project as { dispatch?: DispatchRule[] }).dispatch ?? [],
+  );
   const problems: Diagnostic[] = [];
   const collect = diagnosticsCollector(problems);
 
@@ -92,92 +102,115 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     if (template) templates.set(node.id, template);
   };
 
-  const modelConfig = configResolver(project.config.models);
-  const seedConfig = configResolver(project.config.seeds);
-  const testConfig = configResolver(project.config.tests);
-
-  // Models.
-  for (const file of project.files.models) {
-    const model = parseModelFile(project, renderer, properties, file, collect, modelConfig);
-    if (model.node) addNode(model.node, model.template);
-    else if (!model.template) disabled.add(model.name);
-  }
-
-  // Seeds.
-  for (const path of project.files.seeds) {
-    const fqn = fqnOf(project.name, path, project.paths.seeds);
-    const name = fqn[fqn.length - 1];
-    const props = properties.seeds.get(name);
-    const config = baseConfig('seed', seedConfig(fqn), props?.config ?? {}) as NodeConfig;
-    const file: ProjectFile = { path, absolutePath: `${project.root}/${path}`, text: '', checksum: '' };
-    addNode({
-      ...nodeBase('seed', project.name, name, file, fqn, config, props),
-      refs: [],
-      sources: [],
-      dependsOn: { nodes: [], macros: [] },
-    });
-  }
-
-  // Singular tests.
-  for (const file of project.files.tests) {
-    const fqn = fqnOf(project.name, file.path, project.paths.tests);
-    const name = fqn[fqn.length - 1];
-    const base = baseConfig('test', testConfig(fqn), {});
-    const template = collect(() =>
-      parseTemplate(renderer, {
-        path: file.path,
-        text: file.text,
-        checksum: file.checksum,
-        model: { name, path: file.path, resource_type: 'test', config: base },
-        baseConfig: base,
-        guessThis: { schema: project.target.schema, identifier: name },
-      }),
-    );
-    if (!template) continue;
-    const config = mergeConfig(base, template.config) as NodeConfig;
-    addNode(
-      {
-        ...nodeBase('test', project.name, name, file, fqn, normalizeLists(config), undefined),
-        refs: template.refs,
-        sources: template.sources,
-        dependsOn: { nodes: [], macros: template.macros },
-        test: { kwargs: {} },
-      },
-      template,
-    );
-  }
-
-  // Sources (their schema may be templated: "{{ var('pagila_source_schema', target.schema ~ '_raw') }}").
+  const rootModelConfig = configResolver(project.config.models);
+  const rootSeedConfig = configResolver(project.config.seeds);
+  const rootTestConfig = configResolver(project.config.tests);
   const sources = new Map<NodeId, SourceTable>();
-  for (const source of properties.sources) {
-    const schema = collect(() => renderProjectString(renderer, source.schema ?? source.name, source.file)) ?? source.name;
-    for (const table of source.tables) {
-      if (!table.enabled) continue;
-      const id = nodeId(`source.${project.name}.${source.name}.${table.name}`);
-      sources.set(id, {
-        id,
-        resourceType: 'source',
-        sourceName: source.name,
-        name: table.name,
-        packageName: project.name,
-        path: source.file,
-        fqn: [project.name, source.name, table.name],
-        schema,
-        identifier: table.identifier ?? table.name,
-        description: table.description,
-        columns: table.columns,
-        tags: table.tags,
-        config: { enabled: true, tags: table.tags },
+  /** One project's nodes: the root project's, or an installed package's (whose config the root's overrides). */
+  const parsePart = (
+    project: Project,
+    properties: SchemaProperties,
+    modelConfig: (fqn: string[]) => Record<string, unknown>,
+    seedConfig: (fqn: string[]) => Record<string, unknown>,
+    testConfig: (fqn: string[]) => Record<string, unknown>,
+  ) => {
+    // Models.
+    for (const file of project.files.models) {
+      const model = parseModelFile(project, renderer, properties, file, collect, modelConfig);
+      if (model.node) addNode(model.node, model.template);
+      else if (!model.template) disabled.add(model.name);
+    }
+
+    // Seeds.
+    for (const path of project.files.seeds) {
+      const fqn = fqnOf(project.name, path, project.paths.seeds);
+      const name = fqn[fqn.length - 1];
+      const props = properties.seeds.get(name);
+      const config = baseConfig('seed', seedConfig(fqn), props?.config ?? {}) as NodeConfig;
+      const file: ProjectFile = { path, absolutePath: `${project.root}/${path}`, text: '', checksum: '' };
+      addNode({
+        ...nodeBase('seed', project.name, name, file, fqn, config, props),
+        refs: [],
+        sources: [],
+        dependsOn: { nodes: [], macros: [] },
       });
     }
-  }
 
-  // Generic tests from YAML.
-  for (const definition of properties.tests) {
-    collect(() => {
-      const node = genericTestNode(project, renderer, definition, nodes, sources);
-      if (node) addNode(node.node, node.template);
-    });
+    // Singular tests.
+    for (const file of project.files.tests) {
+      const fqn = fqnOf(project.name, file.path, project.paths.tests);
+      const name = fqn[fqn.length - 1];
+      const base = baseConfig('test', testConfig(fqn), {});
+      const template = collect(() =>
+        parseTemplate(renderer, {
+          path: file.path,
+          text: file.text,
+          checksum: file.checksum,
+          model: { name, path: file.path, resource_type: 'test', config: base },
+          baseConfig: base,
+          guessThis: { schema: project.target.schema, identifier: name },
+        }),
+      );
+      if (!template) continue;
+      const config = mergeConfig(base, template.config) as NodeConfig;
+      addNode(
+        {
+          ...nodeBase('test', project.name, name, file, fqn, normalizeLists(config), undefined),
+          refs: template.refs,
+          sources: template.sources,
+          dependsOn: { nodes: [], macros: template.macros },
+          test: { kwargs: {} },
+        },
+        template,
+      );
+    }
+
+    // Sources (their schema may be templated: "{{ var('pagila_source_schema', target.schema ~ '_raw') }}").
+    for (const source of properties.sources) {
+      const schema = collect(() => renderProjectString(renderer, source.schema ?? source.name, source.file)) ?? source.name;
+      for (const table of source.tables) {
+        if (!table.enabled) continue;
+        const id = nodeId(`source.${project.name}.${source.name}.${table.name}`);
+        sources.set(id, {
+          id,
+          resourceType: 'source',
+          sourceName: source.name,
+          name: table.name,
+          packageName: project.name,
+          path: source.file,
+          fqn: [project.name, source.name, table.name],
+          schema,
+          identifier: table.identifier ?? table.name,
+          description: table.description,
+          columns: table.columns,
+          tags: table.tags,
+          config: { enabled: true, tags: table.tags },
+        });
+      }
+    }
+
+    // Generic tests from YAML.
+    for (const definition of properties.tests) {
+      collect(() => {
+        const node = genericTestNode(project, renderer, definition, nodes, sources);
+        if (node) addNode(node.node, node.template);
+      });
+    }
+  };
+  parsePart(project, properties, rootModelConfig, rootSeedConfig, rootTestConfig);
+  for (const part of project.packages) {
+    const view: Project = { ...project, name: part.name, paths: { ...project.paths, ...part.paths }, files: part.files };
+    const layered = (own: ConfigTree, root: (fqn: string[]) => Record<string, unknown>) => {
+      const resolve = configResolver(own);
+      return (fqn: string[]) => mergeConfig(resolve(fqn), root(fqn));
+    };
+    parsePart(
+      view,
+      readSchemaProperties(part.files.yaml, problems),
+      layered(part.config.models, rootModelConfig),
+      layered(part.config.seeds, rootSeedConfig),
+      layered(part.config.tests, rootTestConfig),
+    );
   }
 
   resolveDependencies(project.name, nodes, sources, disabled, problems);
@@ -194,7 +227,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     nodes: Object.fromEntries(nodes),
     sources: Object.fromEntries(sources),
     macros: Object.fromEntries(
-      [...renderer.macros.values()].map((m) => [m.name, { name: m.name, path: m.path, dependsOn: m.calls, checksum: '' }]),
+      [...renderer.macros].map(([key, m]) => [key, { name: m.name, path: m.path, dependsOn: m.calls, checksum: '' }]),
     ),
     generatedAt: context.runStartedAt.toISOString(),
   };
@@ -225,7 +258,8 @@ export function parseModelFile(
       path: file.path,
       text: file.text,
       checksum: file.checksum,
-      model: { name, path: file.path, resource_type: 'model', config: base, unique_id: `model.${project.name}.${name}` },
+      model: { name, path: file.path, resource_type: 'model', config: base, unique_id: `model.${project.name}.${name}`, package_name: project.name },
+      packageName: project.name,
       baseConfig: base,
       guessThis: { schema: project.target.schema, identifier: name },
     }),
@@ -390,8 +424,10 @@ function genericTestNode(
   sources: Map<NodeId, SourceTable>,
 ): { node: ManifestNode; template: ParsedTemplate } | undefined {
   const where = { file: definition.file, line: definition.line, column: definition.column };
-  const macroName = `test_${definition.testName.replace(/^.*\./, '')}`;
-  if (!renderer.hasMacro(macroName)) {
+  const dot = definition.testName.lastIndexOf('.');
+  const testPackage = dot > 0 ? definition.testName.slice(0, dot) : undefined;
+  const macroName = `test_${definition.testName.slice(dot + 1)}`;
+  if (!renderer.hasMacro(macroName, testPackage)) {
     const known = [...renderer.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
     const guess = didYouMean(definition.testName, known);
     throw new StrataError({
@@ -407,7 +443,7 @@ function genericTestNode(
   const args = [`model=__strata_where(${modelExpr})`];
   if (definition.columnName !== undefined) args.push(`column_name=${literal(definition.columnName)}`);
   for (const [key, value] of Object.entries(definition.kwargs)) args.push(`${key}=${expression(value)}`);
-  const rawSql = `{{ ${macroName}(${args.join(', ')}) }}`;
+  const rawSql = `{{ ${testPackage ? `${testPackage}.` : ''}${macroName}(${args.join(', ')}) }}`;
   const name = genericTestName(definition);
   const attachedId =
     attached.kind === 'source'
@@ -430,7 +466,8 @@ function genericTestNode(
     path: `${definition.file}#${name}`,
     text: rawSql,
     checksum: file.checksum,
-    model: { name, path: definition.file, resource_type: 'test', config: base },
+    model: { name, path: definition.file, resource_type: 'test', config: base, package_name: project.name },
+    packageName: project.name,
     baseConfig: base,
     guessThis: { schema: project.target.schema, identifier: name },
   });
@@ -469,10 +506,11 @@ function resolveDependencies(
   unavailable: Set<string>,
   problems: Diagnostic[],
 ): void {
-  const byName = new Map<string, ManifestNode>();
+  const seen = new Map<string, ManifestNode>();
   for (const node of nodes.values()) {
     if (isTestNode(node)) continue;
-    const other = byName.get(node.name);
+    const key = `${node.packageName}.${node.name}`;
+    const other = seen.get(key);
     if (other) {
       problems.push({
         code: 'STR122',
@@ -481,40 +519,56 @@ function resolveDependencies(
         hint: `ref('${node.name}') would be ambiguous: rename ${other.path} or ${node.path}`,
       });
     }
-    byName.set(node.name, node);
+    seen.set(key, node);
   }
+  const resolver = new RefResolver(projectName, nodes.values(), sources.values());
+  const packages = new Set([projectName, ...[...nodes.values()].map((n) => n.packageName)]);
   const sourceNames = [...sources.values()].map((s) => `${s.sourceName}.${s.name}`);
   for (const node of nodes.values()) {
     const deps = new Set<NodeId>();
     // A generic test's SQL is generated: report its problems at its YAML entry.
     const at = (position: SourcePosition | undefined) => node.test?.position ?? position ?? { file: node.path };
     for (const ref of node.refs) {
-      const target = byName.get(ref.name);
-      if (ref.package && ref.package !== projectName) {
+      const target = resolver.ref(ref, node.packageName);
+      if (ref.package && !packages.has(ref.package)) {
         problems.push({
           code: 'STR206',
-          message: `ref to unknown project '${ref.package}'`,
+          message: `ref to unknown package '${ref.package}'`,
           ...at(ref.position),
-          hint: `this project is '${projectName}'`,
+          hint: `this project is '${projectName}'; a package must be in packages.yml and installed: run strata deps`,
         });
       } else if (!target) {
         if (unavailable.has(ref.name)) continue;
-        problems.push(unknownReference('STR205', `ref '${ref.name}'`, at(ref.position), didYouMean(ref.name, byName.keys()), 'no model or seed has that name'));
+        const where = ref.package ? ` in package '${ref.package}'` : '';
+        problems.push(unknownReference('STR205', `ref '${ref.name}'${where}`, at(ref.position), didYouMean(ref.name, resolver.names()), 'no model or seed has that name'));
       } else {
         deps.add(target.id);
       }
     }
     for (const call of node.sources) {
-      const id = nodeId(`source.${projectName}.${call.source}.${call.table}`);
-      if (!sources.has(id)) {
+      const source = resolver.source(call.source, call.table, node.packageName);
+      if (!source) {
         const name = `${call.source}.${call.table}`;
         const hint = 'declare it under sources: in a schema YAML file';
         problems.push(unknownReference('STR207', `source '${name}'`, at(call.position), didYouMean(name, sourceNames), hint));
       } else {
-        deps.add(id);
+        deps.add(source.id);
       }
     }
+    // `-- depends_on: {{ ref('x') }}` and refs inside macros count too; a node never depends on itself.
+    deps.delete(node.id);
     node.dependsOn.nodes = [...deps];
+  }
+}
+
+/** The database a postgres URL names (`postgres://u@h:5432/analytics` → `analytics`). */
+function databaseOfUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+    return name === '' ? undefined : name;
+  } catch {
+    return undefined;
   }
 }
 

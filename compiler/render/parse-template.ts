@@ -29,6 +29,8 @@ export interface ParseInput {
   model: Record<string, unknown>;
   /** Config known before rendering (project.yml tree + YAML properties), for `config.get`. */
   baseConfig: Record<string, unknown>;
+  /** The package (project) the file belongs to; the root project's when absent. */
+  packageName?: string;
   /** Best guess of the node's own relation, for `this.schema` during parsing. */
   guessThis: { schema: string; identifier: string };
 }
@@ -96,6 +98,7 @@ export function parseTemplate(renderer: Renderer, input: ParseInput): ParsedTemp
     taint,
     recordMacro: (name) => macros.add(name),
     model: input.model,
+    packageName: input.packageName,
   };
   const template = renderer.template(input.path, input.text, input.checksum);
   const rendered = renderer.render(template, scope);

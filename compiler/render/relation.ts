@@ -1,13 +1,25 @@
-import { quoteRelation } from '../adapters/quote.js';
+import { quoteIdent } from '../adapters/quote.js';
+
+/** Reads `{__keywords: true, ...}`, the trailing argument nunjucks passes keyword arguments in. */
+function keywordsOf(args: unknown[]): Record<string, unknown> {
+  const last = args[args.length - 1];
+  return last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords === true ? (last as Record<string, unknown>) : {};
+}
+
+export type RelationType = 'table' | 'view' | 'cte' | 'materialized_view' | 'external' | null;
 
 /**
- * What `ref()`, `source()` and `this` return in templates: prints as the quoted relation name, and
- * exposes `schema`, `identifier` (alias `name`, `table`) like dbt's Relation.
+ * What `ref()`, `source()`, `this`, `api.Relation.create()` and `adapter.get_relation()` return in
+ * templates: prints as the quoted relation name, and behaves like dbt's Relation (`schema`,
+ * `identifier`, `name`, `type`, `is_table`, `include()`, `incorporate()`, `metadata`).
  */
 export class TemplateRelation {
   constructor(
     readonly schema: string,
     readonly identifier: string,
+    readonly type: RelationType = null,
+    readonly database: string | null = null,
+    private readonly parts = { database: false, schema: true, identifier: true },
   ) {}
   get name(): string {
     return this.identifier;
@@ -15,22 +27,69 @@ export class TemplateRelation {
   get table(): string {
     return this.identifier;
   }
-  get database(): undefined {
-    return undefined;
+  get is_table(): boolean {
+    return this.type === 'table';
+  }
+  get is_view(): boolean {
+    return this.type === 'view';
+  }
+  get is_cte(): boolean {
+    return this.type === 'cte';
+  }
+  get is_materialized_view(): boolean {
+    return this.type === 'materialized_view';
+  }
+  /** dbt code recognises a relation by `obj.get('metadata').type` ending with `Relation`. */
+  get metadata(): { type: string } {
+    return { type: 'PostgresRelation' };
+  }
+  get(key: string, fallback?: unknown): unknown {
+    const value = (this as unknown as Record<string, unknown>)[key];
+    return value === undefined ? (fallback ?? null) : value;
   }
   render(): string {
     return this.toString();
   }
-  include(): TemplateRelation {
+  quote(): this {
     return this;
   }
+  /** `relation.include(database=False, schema=False)`: a copy that prints only the parts kept. */
+  include(...args: unknown[]): TemplateRelation {
+    const k = keywordsOf(args);
+    const pick = (key: 'database' | 'schema' | 'identifier') => (k[key] === undefined ? this.parts[key] : k[key] !== false && k[key] !== null);
+    return new TemplateRelation(this.schema, this.identifier, this.type, this.database, {
+      database: pick('database'),
+      schema: pick('schema'),
+      identifier: pick('identifier'),
+    });
+  }
+  /** `relation.incorporate(type='table', path={'identifier': 'x'})`: a copy with those fields replaced. */
+  incorporate(...args: unknown[]): TemplateRelation {
+    const k = keywordsOf(args);
+    const path = (k.path && typeof k.path === 'object' ? k.path : {}) as Record<string, unknown>;
+    const text = (value: unknown, fallback: string) => (value === undefined || value === null ? fallback : String(value));
+    return new TemplateRelation(
+      text(path.schema, this.schema),
+      text(path.identifier, this.identifier),
+      k.type === undefined ? this.type : (k.type as RelationType),
+      path.database === undefined ? this.database : (path.database as string | null),
+      this.parts,
+    );
+  }
   toString(): string {
-    return quoteRelation({ schema: this.schema, identifier: this.identifier });
+    const names: string[] = [];
+    if (this.parts.database && this.database) names.push(this.database);
+    if (this.parts.schema && this.schema) names.push(this.schema);
+    if (this.parts.identifier && this.identifier) names.push(this.identifier);
+    return names.map((n) => quoteIdent(n)).join('.');
   }
 }
 
 /** A relation inlined as a CTE (an ephemeral model): prints as the CTE's name. */
 export class CteRelation extends TemplateRelation {
+  constructor(schema: string, identifier: string) {
+    super(schema, identifier, 'cte');
+  }
   override toString(): string {
     return this.identifier;
   }
@@ -65,10 +124,40 @@ export class PlaceholderRelation {
     this.taint();
     return undefined;
   }
+  get type(): null {
+    this.taint();
+    return null;
+  }
+  get is_cte(): boolean {
+    return false;
+  }
+  get is_table(): boolean {
+    this.taint();
+    return false;
+  }
+  get is_view(): boolean {
+    this.taint();
+    return false;
+  }
+  get metadata(): { type: string } {
+    return { type: 'PostgresRelation' };
+  }
+  get(key: string, fallback?: unknown): unknown {
+    const value = (this as unknown as Record<string, unknown>)[key];
+    return value === undefined ? (fallback ?? null) : value;
+  }
   render(): string {
     return this.token;
   }
+  quote(): this {
+    return this;
+  }
   include(): PlaceholderRelation {
+    this.taint();
+    return this;
+  }
+  incorporate(): PlaceholderRelation {
+    this.taint();
     return this;
   }
   toString(): string {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { StrataError } from '../diagnostics/strata-error.js';
-import { quoteIdent } from '../adapters/quote.js';
 import type { StrataEnvironment } from './nunjucks-env.js';
 import { MacroReturn } from './nunjucks-env.js';
+import type { ReplayDatabase } from './dbt-context/replay-database.js';
 
 /**
  * What a template sees of the node being rendered. The globals of the environment (`ref`, `this`,
@@ -29,6 +29,14 @@ export interface RenderScope {
   vars?: Record<string, unknown>;
   /** Macros answered with a fixed value while this scope renders (a unit test's `overrides: {macros}`). */
   macroOverrides?: Record<string, unknown>;
+  /** The package (project) of the node: unqualified macro calls look there first. */
+  packageName?: string;
+  /** The target, at run time only: `execute` is true and templates may query it. */
+  database?: ReplayDatabase;
+  /** `{% call statement('name') %}` results, for `load_result('name')`. */
+  statementResults?: Map<string, unknown>;
+  /** Where `exceptions.warn(msg)` goes. */
+  warn?(message: string): void;
 }
 
 /** Values shared by every render of a run: vars, target, environment. */
@@ -39,6 +47,8 @@ export interface RenderContext {
   env: NodeJS.ProcessEnv;
   runStartedAt: Date;
   invocationId: string;
+  /** Each installed package's own `vars:` (below the root project's and `--vars`). */
+  packageVars?: Record<string, Record<string, unknown>>;
 }
 
 let current: RenderScope | undefined;
@@ -106,7 +116,13 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
   env.addGlobal('var', (name: string, fallback?: unknown) => {
     const overrides = current?.vars;
     if (overrides && Object.prototype.hasOwnProperty.call(overrides, name)) return overrides[name];
+    // dbt's order: the root's vars scoped to the node's package, the root's global vars, the package's own.
+    const pkg = current?.packageName;
+    const scoped = pkg && pkg !== context.projectName ? context.vars[pkg] : undefined;
+    if (scoped && typeof scoped === 'object' && Object.prototype.hasOwnProperty.call(scoped, name)) return (scoped as Record<string, unknown>)[name];
     if (Object.prototype.hasOwnProperty.call(context.vars, name)) return context.vars[name];
+    const own = pkg ? context.packageVars?.[pkg] : undefined;
+    if (own && Object.prototype.hasOwnProperty.call(own, name)) return own[name];
     if (fallback !== undefined) return fallback;
     throw new Error(`required var '${name}' is not set: pass --vars '{${name}: ...}' or set it under vars: in project.yml`);
   });
@@ -125,16 +141,6 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
     strftime: (format: string) => strftime(context.runStartedAt, format),
     year: context.runStartedAt.getUTCFullYear(),
   });
-  env.addGlobal('adapter', {
-    quote: (identifier: string) => quoteIdent(String(identifier)),
-    type: () => 'postgres',
-  });
-  env.addGlobal('exceptions', {
-    raise_compiler_error: (message: string) => {
-      throw new Error(String(message));
-    },
-    warn: () => '',
-  });
   env.addGlobal('log', () => '');
   env.addGlobal('print', () => '');
   env.addGlobal('return', (value: unknown) => {
@@ -146,10 +152,12 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
   // Values that depend on the node or the pass: read through getters at lookup time.
   env.defineGlobalGetter('this', () => scope('this').thisRelation());
   env.defineGlobalGetter('model', () => scope('model').model);
+  // True only at run time, when the node renders with its target at hand: the parse pass and
+  // `strata compile` never open a database.
   env.defineGlobalGetter('execute', () => {
     const s = scope('execute');
     if (s.mode === 'parse') s.taint();
-    return s.mode === 'compile';
+    return s.database !== undefined;
   });
 }
 

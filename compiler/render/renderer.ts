@@ -2,6 +2,8 @@ import { quoteLiteral, type LiteralValue } from '../adapters/quote.js';
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { ProjectFile } from '../project/project-files.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
+import { CROSS_DATABASE_MACROS } from './dbt-context/cross-database-macros.js';
+import { installRuntimeContext } from './dbt-context/runtime-context.js';
 import {
   createEnvironment,
   preprocessMacroSource,
@@ -31,6 +33,8 @@ function macroBodies(text: string): Map<string, string> {
 
 export interface MacroSource {
   name: string;
+  /** The package (project) that defines it; built-in macros belong to `dbt`. */
+  package: string;
   /** The file that defines it, or `(builtin)`. */
   path: string;
   /** The names this macro's file mentions that are macros too (for change tracking). */
@@ -39,71 +43,197 @@ export interface MacroSource {
   body?: string;
 }
 
+/** The macro files of one installed package. */
+export interface MacroPackage {
+  name: string;
+  files: ProjectFile[];
+}
+
+/** `dispatch:` of dbt_project.yml: where `adapter.dispatch(name, macroNamespace)` looks, in order. */
+export interface DispatchRule {
+  macroNamespace: string;
+  searchOrder: string[];
+}
+
+/** The package name of the macros shipped with the engine (dbt's own namespace). */
+export const BUILTIN_PACKAGE = 'dbt';
+
+type MacroFn = (...args: unknown[]) => unknown;
+
 /**
- * Owns the template environment: built-in and project macros as globals, and compiled templates
- * cached by path and checksum. The environment is created only when a file needs it: a project whose
- * models are all static never loads a template engine.
+ * Owns the template environment: built-in, project and package macros, and compiled templates cached
+ * by path and checksum. The environment is created only when a file needs it: a project whose models
+ * are all static never loads a template engine.
+ *
+ * Macro lookup follows dbt. An unqualified call looks in the package of the macro (or node) being
+ * rendered, then the root project, then the built-ins, then the other packages; `pkg.name()` calls a
+ * package's macro; `adapter.dispatch(name, namespace)` walks `dispatch:`'s search order trying
+ * `postgres__name` then `default__name` in each package.
  */
 export class Renderer {
   private env: StrataEnvironment | undefined;
+  private envFailed = false;
   private readonly templates = new Map<string, { checksum: string; template: CompiledTemplate }>();
+  /** Keyed by name for the root project and built-ins, by `package.name` for installed packages. */
   readonly macros = new Map<string, MacroSource>();
   private readonly projectMacroNames = new Set<string>();
+  /** package → macro name → the callable, filled when the environment is created. */
+  private readonly registry = new Map<string, Map<string, MacroFn>>();
+  private readonly packageOrder: string[];
 
   constructor(
     readonly context: RenderContext,
     private readonly macroFiles: ProjectFile[],
+    private readonly packages: MacroPackage[] = [],
+    private readonly dispatchRules: DispatchRule[] = [],
   ) {
-    for (const name of Object.keys(BUILTIN_MACROS)) this.macros.set(name, { name, path: '(builtin)', calls: [] });
-    const defined = macroFiles.map((file) => macroBodies(file.text));
-    const allNames = new Set([...Object.keys(BUILTIN_MACROS), ...defined.flatMap((bodies) => [...bodies.keys()])]);
-    macroFiles.forEach((file, i) => {
-      const mentioned = [...allNames].filter((name) => new RegExp(`\\b${name}\\s*\\(`).test(file.text));
-      for (const [name, body] of defined[i]!) {
-        this.projectMacroNames.add(name);
-        this.macros.set(name, { name, path: file.path, calls: mentioned.filter((m) => m !== name), body });
-      }
+    this.packageOrder = packages.map((p) => p.name);
+    for (const name of [...Object.keys(CROSS_DATABASE_MACROS), ...Object.keys(BUILTIN_MACROS)]) this.macros.set(name, { name, package: BUILTIN_PACKAGE, path: '(builtin)', calls: [] });
+    const parts = [{ name: context.projectName, files: macroFiles }, ...packages];
+    const defined = parts.map((part) => part.files.map((file) => macroBodies(file.text)));
+    const allNames = new Set([...Object.keys(BUILTIN_MACROS), ...Object.keys(CROSS_DATABASE_MACROS), ...defined.flat().flatMap((bodies) => [...bodies.keys()])]);
+    parts.forEach((part, p) => {
+      const root = p === 0;
+      part.files.forEach((file, i) => {
+        const mentioned = [...allNames].filter((name) => file.text.includes(name) && new RegExp(`\\b${name}\\s*\\(`).test(file.text));
+        for (const [name, body] of defined[p]![i]!) {
+          if (root) this.projectMacroNames.add(name);
+          const key = root ? name : `${part.name}.${name}`;
+          this.macros.set(key, { name, package: part.name, path: file.path, calls: mentioned.filter((m) => m !== name), body });
+        }
+      });
     });
   }
 
-  /** True when the project defines a macro of this name (overriding a built-in one, or its own). */
+  /** True when the root project defines a macro of this name (overriding a built-in one, or its own). */
   hasProjectMacro(name: string): boolean {
     return this.projectMacroNames.has(name);
   }
 
-  hasMacro(name: string): boolean {
-    return this.macros.has(name);
+  /** True when a macro of this name exists: in `pkg` when given, else anywhere an unqualified call would look. */
+  hasMacro(name: string, pkg?: string): boolean {
+    if (pkg !== undefined) {
+      if (pkg === this.context.projectName || pkg === BUILTIN_PACKAGE) {
+        return pkg === BUILTIN_PACKAGE ? this.macros.get(name)?.package === BUILTIN_PACKAGE : this.projectMacroNames.has(name);
+      }
+      return this.macros.has(`${pkg}.${name}`);
+    }
+    return this.macros.has(name) || this.packageOrder.some((p) => this.macros.has(`${p}.${name}`));
   }
 
   /** The environment, created on first use with every macro registered. */
   environment(): StrataEnvironment {
     if (this.env) return this.env;
+    // A broken macro file is reported once, by the first template that needs the environment; the
+    // others fail quietly (their node is left out, its children are skipped, nothing repeats).
+    if (this.envFailed) throw new StrataError([]);
     const env = createEnvironment();
     installGlobals(env, this.context);
+    installRuntimeContext(env, { dispatch: (name, namespace) => this.dispatch(name, namespace), database: this.context.target.database ?? null });
     env.addGlobal('__strata_literal', (value: unknown) => quoteLiteral(value as LiteralValue));
     const problems: Diagnostic[] = [];
-    const register = (source: string, path: string) => {
-      let macros: Record<string, (...args: unknown[]) => unknown>;
+    const register = (pkg: string, source: string, path: string) => {
+      let macros: Record<string, MacroFn>;
       try {
         macros = env.macrosOf(source, path);
       } catch (error) {
         problems.push(templateErrorToDiagnostic(error, path, 'syntax', 'STR210'));
         return;
       }
-      for (const [name, macro] of Object.entries(macros)) {
-        env.addGlobal(name, (...args: unknown[]) => {
-          const overrides = currentScope()?.macroOverrides;
-          if (overrides && Object.prototype.hasOwnProperty.call(overrides, name)) return overrides[name];
-          currentRecorder?.(name);
-          return macro(...args);
-        });
-      }
+      let own = this.registry.get(pkg);
+      if (!own) this.registry.set(pkg, (own = new Map()));
+      for (const [name, macro] of Object.entries(macros)) own.set(name, macro);
     };
-    for (const [name, source] of Object.entries(BUILTIN_MACROS)) register(source, `(builtin ${name})`);
-    for (const file of this.macroFiles) register(file.text, file.path);
-    if (problems.length > 0) throw new StrataError(problems);
+    for (const [name, source] of Object.entries(CROSS_DATABASE_MACROS)) register(BUILTIN_PACKAGE, source, `(builtin ${name})`);
+    for (const [name, source] of Object.entries(BUILTIN_MACROS)) register(BUILTIN_PACKAGE, source, `(builtin ${name})`);
+    for (const file of this.macroFiles) register(this.context.projectName, file.text, file.path);
+    for (const part of this.packages) for (const file of part.files) register(part.name, file.text, file.path);
+    if (problems.length > 0) {
+      this.envFailed = true;
+      throw new StrataError(problems);
+    }
+
+    // Unqualified names: one global per name, resolved at call time (the caller's package decides).
+    const names = new Set<string>();
+    for (const own of this.registry.values()) for (const name of own.keys()) names.add(name);
+    for (const name of names) {
+      if (name === this.context.projectName || this.registry.has(name)) continue;
+      env.addGlobal(name, (...args: unknown[]) => {
+        const overrides = currentScope()?.macroOverrides;
+        if (overrides && Object.prototype.hasOwnProperty.call(overrides, name)) return overrides[name];
+        const found = this.resolve(name);
+        if (!found) throw new Error(`macro '${name}' is not defined`);
+        return this.invoke(found.pkg, name, found.fn, args);
+      });
+    }
+    // Namespaces: `dbt_utils.star(...)`, `dbt.dateadd(...)`, `<root project>.my_macro(...)`.
+    for (const [pkg, own] of this.registry) {
+      const namespace: Record<string, MacroFn> = {};
+      for (const [name, fn] of own) namespace[name] = (...args: unknown[]) => this.invoke(pkg, name, fn, args);
+      env.addGlobal(pkg, namespace);
+    }
+    if (!this.registry.has(this.context.projectName)) env.addGlobal(this.context.projectName, {});
     this.env = env;
     return env;
+  }
+
+  /** The macro an unqualified call of `name` reaches from the package rendering now. */
+  private resolve(name: string): { pkg: string; fn: MacroFn } | undefined {
+    const here = currentPackage() ?? currentScope()?.packageName ?? this.context.projectName;
+    for (const pkg of [here, this.context.projectName, BUILTIN_PACKAGE, ...this.packageOrder]) {
+      const fn = this.registry.get(pkg)?.get(name);
+      if (fn) return { pkg, fn };
+    }
+    return undefined;
+  }
+
+  private invoke(pkg: string, name: string, fn: MacroFn, args: unknown[]): unknown {
+    currentRecorder?.(pkg === this.context.projectName || pkg === BUILTIN_PACKAGE ? name : `${pkg}.${name}`);
+    packageStack.push(pkg);
+    try {
+      return fn(...args);
+    } finally {
+      packageStack.pop();
+    }
+  }
+
+  /**
+   * `adapter.dispatch(name, namespace)`: the implementation for PostgreSQL, as dbt finds it. The
+   * packages searched are `dispatch:`'s search order for the namespace (else the namespace itself, else
+   * the unqualified lookup); in each, `postgres__name` then `default__name`; dbt's own namespace ends
+   * with the built-in macro of the bare name.
+   */
+  dispatch(name: string, namespace?: string | null): MacroFn {
+    this.environment();
+    const prefixed = ['postgres', 'default'].map((prefix) => `${prefix}__${name}`);
+    const wrap = (pkg: string, macro: string, fn: MacroFn): MacroFn => (...args: unknown[]) => this.invoke(pkg, macro, fn, args);
+    if (namespace === undefined || namespace === null || namespace === '') {
+      for (const macro of prefixed) {
+        const found = this.resolve(macro);
+        if (found) return wrap(found.pkg, macro, found.fn);
+      }
+    } else {
+      const rule = this.dispatchRules.find((r) => r.macroNamespace === namespace);
+      const order = rule ? rule.searchOrder : [namespace];
+      for (const pkg of order) {
+        const own = this.registry.get(pkg === 'dbt' ? BUILTIN_PACKAGE : pkg);
+        if (!own && pkg !== namespace && pkg !== 'dbt') {
+          throw new Error(`dispatch: search_order for '${namespace}' names '${pkg}', which is neither this project nor an installed package`);
+        }
+        for (const macro of prefixed) {
+          const fn = own?.get(macro);
+          if (fn) return wrap(pkg, macro, fn);
+        }
+      }
+      if (namespace === 'dbt') {
+        const fn = this.registry.get(BUILTIN_PACKAGE)?.get(name);
+        if (fn) return wrap(BUILTIN_PACKAGE, name, fn);
+      } else if (!this.registry.has(namespace)) {
+        throw new Error(`adapter.dispatch('${name}', '${namespace}'): no package named '${namespace}' is installed (run strata deps)`);
+      }
+    }
+    const where = namespace ? ` in namespace '${namespace}'` : '';
+    throw new Error(`adapter.dispatch found no implementation of '${name}'${where}: define postgres__${name} or default__${name}`);
   }
 
   /** Compiles (or reuses) the template of a file. Syntax errors become a StrataError at file:line:col. */
@@ -125,12 +255,14 @@ export class Renderer {
   render(template: CompiledTemplate, scope: RenderScope, errorFile = scope.file): string {
     const previousRecorder = currentRecorder;
     currentRecorder = (name) => scope.recordMacro(name);
+    const depth = packageStack.length;
     try {
       return withScope(scope, () => template.render({}));
     } catch (error) {
       if (error instanceof StrataError) throw error;
       throw new StrataError(templateErrorToDiagnostic(error, errorFile, 'render'));
     } finally {
+      packageStack.length = depth;
       currentRecorder = previousRecorder;
     }
   }
@@ -141,14 +273,24 @@ export class Renderer {
     if (typeof macro !== 'function') {
       throw new StrataError({ code: 'STR204', message: `macro '${name}' is not defined`, file: scope.file });
     }
+    const depth = packageStack.length;
     try {
       return withScope(scope, () => macro(...args));
     } catch (error) {
       if (error instanceof StrataError) throw error;
       const source = this.macros.get(name)?.path ?? scope.file;
       throw new StrataError(templateErrorToDiagnostic(error, source, 'render'));
+    } finally {
+      packageStack.length = depth;
     }
   }
+}
+
+/** Packages of the macros running now, innermost last. */
+const packageStack: string[] = [];
+
+function currentPackage(): string | undefined {
+  return packageStack[packageStack.length - 1];
 }
 
 let currentRecorder: ((name: string) => void) | undefined;

@@ -1,7 +1,7 @@
 import type { Connection, Relation } from '../../adapters/adapter.js';
 import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
 import type { IndexConfig, ManifestNode } from '../../manifest/types.js';
-import { callMacroInNode, compileNode, renderInNode } from '../../render/compile-node.js';
+import { callMacroInNode, compileNodeAtRun, renderInNode, renderInNodeAtRun } from '../../render/compile-node.js';
 import { TemplateRelation } from '../../render/relation.js';
 import type { Step } from '../../plan/build-plan.js';
 import { ensureSchema, inTransaction, relationKind, swapRelation } from '../relation-sql.js';
@@ -34,7 +34,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     await ensureSchema(connection, node.schema);
     const existing = await relationKind(connection, target);
     const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
-    const sql = compileNode(context.parsed, node.id, { isIncremental: incremental });
+    const sql = await compileNodeAtRun(context.parsed, node.id, connection, { isIncremental: incremental });
     node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);
@@ -42,7 +42,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     const contract = contractEnforced(node) && materialized !== 'ephemeral' ? await checkContract(log, context, node, sql) : undefined;
 
     const outcome = await inTransaction(connection, async () => {
-      for (const hook of node.config.pre_hook) await log.exec(renderInNode(context.parsed, node.id, hookSql(hook)));
+      for (const hook of node.config.pre_hook) await log.exec(await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
       let rows: number | undefined;
       let notices: string[] = [];
       if (incremental) {
@@ -71,7 +71,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
           await log.exec(`alter table ${quoteRelation(target)} rename constraint ${quoteIdent(name.temporary)} to ${quoteIdent(name.final)}`);
         }
       }
-      for (const hook of node.config.post_hook) await log.exec(renderInNode(context.parsed, node.id, hookSql(hook)));
+      for (const hook of node.config.post_hook) await log.exec(await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
       return { rows, notices };
     });
     context.writeRun(node, log.text());

@@ -2,7 +2,7 @@ import { quoteRelation } from '../../adapters/quote.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import type { ManifestNode } from '../../manifest/types.js';
 import type { Step } from '../../plan/build-plan.js';
-import { compileNode } from '../../render/compile-node.js';
+import { compileNodeAtRun } from '../../render/compile-node.js';
 import { ensureSchema, inTransaction } from '../relation-sql.js';
 import { withStatement } from './materialize.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
@@ -17,12 +17,12 @@ export const SAMPLE_ROWS = 5;
  */
 export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context: RunContext): Promise<StepOutcome> {
   const node = context.parsed.manifest.nodes[step.id];
-  const sql = compileNode(context.parsed, node.id);
-  node.compiledSql = sql;
-  const compiledPath = context.writeCompiled(node, sql);
-  const limit = typeof node.config.limit === 'number' ? ` limit ${node.config.limit}` : '';
-  const body = `select * from (\n${sql}\n) as strata_test${limit}`;
   return context.adapter.withConnection(async (connection) => {
+    const sql = await compileNodeAtRun(context.parsed, node.id, connection);
+    node.compiledSql = sql;
+    const compiledPath = context.writeCompiled(node, sql);
+    const limit = typeof node.config.limit === 'number' ? ` limit ${node.config.limit}` : '';
+    const body = `select * from (\n${sql}\n) as strata_test${limit}`;
     const countSql = `select count(*) as failures from (${body}) as strata_count`;
     const count = await connection.query<{ failures: number | string }>(countSql).catch(withStatement(countSql));
     const failures = Number(count.rows[0]?.failures ?? 0);
