@@ -7,11 +7,17 @@ import { ensureSchema, inTransaction, swapRelation } from '../relation-sql.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
 import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
+import { renderInNode } from '../../render/compile-node.js';
 import { inferSeedColumns } from './seed-types.js';
 
 /**
  * Loads a CSV seed: a table with the inferred (or `column_types`) types is filled with COPY under a
- * temporary name and swapped in, in one transaction: never row-by-row INSERTs.
+ * temporary name and swapped in, in one transaction: never row-by-row INSERTs. Hooks run in that
+ * transaction, as a model's do:
+ *
+ *   begin → pre-hooks → create <name>__strata_tmp_<run> → COPY → swap → post-hooks → commit
+ *
+ * so a failing hook leaves the previous table as it was, and a post-hook sees the new one as `this`.
  */
 export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: RunContext): Promise<StepOutcome> {
   const node = context.parsed.manifest.nodes[step.id];
@@ -32,11 +38,20 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
   return context.adapter.withConnection(async (connection) => {
     await ensureSchema(connection, node.schema);
     const log = new StatementLog(connection);
+    const runHooks = async (hooks: unknown[]) => {
+      for (const hook of hooks) {
+        const sql = renderInNode(context.parsed, node.id, hookSql(hook));
+        // A hook made only of `{% do ... %}` renders to nothing: there is no statement to send.
+        if (sql.trim() !== '') await log.exec(sql);
+      }
+    };
     const { rows, notices } = await inTransaction(connection, async () => {
+      await runHooks(node.config.pre_hook ?? []);
       const definition = columns.names.map((name, i) => `${quoteIdent(name)} ${columns.types[i]}`).join(',\n  ');
       await log.exec(`create table ${quoteRelation(scratch)} (\n  ${definition}\n)`);
       const rows = await log.copyFromCsvFile(scratch, columns.names, file);
       const notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
+      await runHooks(node.config.post_hook ?? []);
       return { rows, notices };
     });
     context.writeRun(node, log.text());
@@ -49,4 +64,10 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
       notices,
     };
   });
+}
+
+function hookSql(hook: unknown): string {
+  if (typeof hook === 'string') return hook;
+  if (hook && typeof hook === 'object' && 'sql' in hook) return String((hook as { sql: unknown }).sql);
+  return String(hook);
 }
