@@ -4,6 +4,7 @@ import type { StrataEnvironment } from '../nunjucks-env.js';
 import { TemplateRelation, type RelationType } from '../relation.js';
 import { currentScope, splitKeywords, type RenderScope } from '../render-scope.js';
 import { resultTable, statementResult } from './result-table.js';
+import { pythonModules } from './python-modules.js';
 
 /** What the runtime context needs from the renderer. */
 export interface ContextHost {
@@ -263,6 +264,9 @@ export function installRuntimeContext(env: StrataEnvironment, host: ContextHost)
     return Array.from({ length }, (_, i) => arrays.map((a) => a[i]));
   });
   env.addGlobal('set', (items?: Iterable<unknown>) => [...new Set(items ?? [])]);
+  // Built on first use: most templates never touch `modules`.
+  let modules: Record<string, unknown> | undefined;
+  env.defineGlobalGetter('modules', () => (modules ??= pythonModules()));
   env.addGlobal('flags', { FULL_REFRESH: false, STORE_FAILURES: false, WHICH: 'run', send_anonymous_usage_stats: false });
 }
 
