@@ -54,6 +54,7 @@ describe('modules.datetime', () => {
     ['__sub__ a timedelta', '{{ modules.datetime.datetime(2024, 3, 1).__sub__(modules.datetime.timedelta(seconds=1)) }}', '2024-02-29 23:59:59'],
     ['__sub__ two datetimes', '{{ modules.datetime.datetime(2024, 3, 1).__sub__(modules.datetime.datetime(2024, 2, 1, 12)) }}', '28 days, 12:00:00'],
     ['__eq__', '{{ modules.datetime.datetime(2024, 3, 1).__eq__(modules.datetime.datetime(2024, 3, 1)) }}', 'true'],
+    ['timedelta.__add__ a date', '{{ modules.datetime.timedelta(days=1).__add__(modules.datetime.date(2024, 2, 28)) }}', '2024-02-29'],
     ['date arithmetic', '{{ modules.datetime.date(2024, 12, 31).__add__(modules.datetime.timedelta(weeks=1)) }}', '2025-01-07'],
     ['date.fromisoformat', "{{ modules.datetime.date.fromisoformat('2024-03-09').strftime('%d.%m.%Y') }}", '09.03.2024'],
     ['timedelta str', '{{ modules.datetime.timedelta(days=2, hours=3, minutes=4, seconds=5.5) }}', '2 days, 3:04:05.500000'],
@@ -194,5 +195,25 @@ describe('modules.math', () => {
   ];
   it.each(cases)('%s', (_name, template, expected) => {
     expect(render(template)).toBe(expected);
+  });
+});
+
+describe('keepFunctionMembers', () => {
+  it("keeps a function's members reachable through nunjucks's binding wrapper", () => {
+    // The shape of nunjucks's lookup: functions come back wrapped, to bind `this`.
+    const runtime = {
+      memberLookup: (obj: unknown, val: unknown) => {
+        const found = (obj as Record<string, unknown>)[val as string];
+        return typeof found === 'function' ? (...args: unknown[]) => (found as (...a: unknown[]) => unknown).apply(obj, args) : found;
+      },
+    };
+    const datetime = Object.assign((year: number) => `year ${year}`, { now: () => 'now' });
+    const before = runtime.memberLookup({ datetime }, 'datetime') as unknown as Record<string, unknown>;
+    expect(before.now).toBeUndefined();
+    keepFunctionMembers(runtime);
+    keepFunctionMembers(runtime);
+    const after = runtime.memberLookup({ datetime }, 'datetime') as unknown as ((year: number) => string) & { now(): string };
+    expect(after(2024)).toBe('year 2024');
+    expect(after.now()).toBe('now');
   });
 });
