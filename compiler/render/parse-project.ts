@@ -192,6 +192,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     // Generic tests from YAML.
     for (const definition of properties.tests) {
       collect(() => {
+        // A test of a model that is disabled or failed to parse is left out with it (its problem is reported once).
+        if (definition.attachedTo.kind !== 'source' && disabled.has(definition.attachedTo.name)) return;
         const node = genericTestNode(project, renderer, definition, nodes, sources);
         if (node) addNode(node.node, node.template);
       });

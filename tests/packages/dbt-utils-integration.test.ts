@@ -1,0 +1,91 @@
+/**
+ * dbt_utils 1.4.1's own integration project, run as its CI runs it and unmodified:
+ * `strata deps && strata build --target <engine> --full-refresh` in `integration_tests/`, with
+ * DBT_PROFILES_DIR=. and the environment its postgres.env names. The package and its project are test
+ * input from ../shared; only profiles.yml (which the package keeps out of its repository) is written here.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachEngine, testPostgresUrl, uniqueSchema } from '../support/engines.js';
+import { REPO_ROOT, strata } from '../support/strata-cli.js';
+
+const PACKAGE = path.resolve(REPO_ROOT, '../shared/dbt/dbt-utils-1.4.1');
+
+/** The profiles.yml of dbt_utils' CI, plus an embedded output. */
+const PROFILES = `integration_tests:
+  target: postgres
+  outputs:
+    postgres:
+      type: "postgres"
+      host: "{{ env_var('POSTGRES_HOST') }}"
+      user: "{{ env_var('POSTGRES_USER') }}"
+      pass: "{{ env_var('DBT_ENV_SECRET_POSTGRES_PASS') }}"
+      port: "{{ env_var('POSTGRES_PORT') | as_number }}"
+      dbname: "{{ env_var('POSTGRES_DATABASE') }}"
+      schema: "{{ env_var('POSTGRES_SCHEMA') }}"
+      threads: 5
+    pglite:
+      type: pglite
+      schema: "{{ env_var('POSTGRES_SCHEMA') }}"
+`;
+
+function copyPackage(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-dbt-utils-'));
+  fs.cpSync(PACKAGE, dir, { recursive: true });
+  // The shared copy is read-only; the copy must be writable (target/, dbt_packages/).
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
+  }
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'integration_tests/profiles.yml'), PROFILES);
+  return dir;
+}
+
+function postgresEnv(schema: string): Record<string, string> {
+  const url = new URL(testPostgresUrl() ?? 'postgres://localhost/postgres');
+  return {
+    POSTGRES_HOST: url.hostname,
+    POSTGRES_USER: decodeURIComponent(url.username),
+    DBT_ENV_SECRET_POSTGRES_PASS: decodeURIComponent(url.password),
+    POSTGRES_PORT: url.port || '5432',
+    POSTGRES_DATABASE: url.pathname.replace(/^\//, '') || 'postgres',
+    POSTGRES_SCHEMA: schema,
+    DBT_PROFILES_DIR: '.',
+  };
+}
+
+describeEachEngine('dbt_utils integration project', (engine) => {
+  let project: string;
+  let env: Record<string, string>;
+
+  beforeAll(() => {
+    project = path.join(copyPackage(), 'integration_tests');
+    env = postgresEnv(uniqueSchema('dbt_utils'));
+  });
+
+  it('strata deps installs dbt_utils from local: ../', async () => {
+    const deps = await strata(['deps', '--project-dir', project], { env });
+    expect(deps.output).toContain('dbt_utils');
+    expect(deps.exitCode).toBe(0);
+    expect(fs.existsSync(path.join(project, 'dbt_packages/dbt_utils/dbt_project.yml'))).toBe(true);
+  });
+
+  it('strata build --full-refresh: every seed, model and test passes', { timeout: 600_000 }, async () => {
+    const build = await strata(['build', '--project-dir', project, '--target', engine.name, '--full-refresh'], { env, timeoutMs: 590_000 });
+    const summary = /Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+) TOTAL=(\d+)/.exec(build.output);
+    if (build.exitCode !== 0) console.log(build.output.split('\n').filter((l) => /ERROR|FAIL|error|SKIP/.test(l)).slice(0, 80).join('\n'));
+    expect(summary, build.output.slice(-3000)).not.toBeNull();
+    const [pass, warn, error, skip, total] = summary!.slice(1).map(Number);
+    expect({ error, skip }).toEqual({ error: 0, skip: 0 });
+    expect(pass + warn).toBe(total);
+    const run = JSON.parse(fs.readFileSync(path.join(project, 'target/run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] };
+    const kinds = new Map<string, number>();
+    for (const r of run.results) kinds.set(r.unique_id.split('.')[0], (kinds.get(r.unique_id.split('.')[0]) ?? 0) + 1);
+    expect(kinds.get('seed')).toBeGreaterThan(50);
+    expect(kinds.get('model')).toBeGreaterThan(40);
+    expect(kinds.get('test')).toBeGreaterThan(100);
+    expect(build.exitCode).toBe(0);
+  });
+});
