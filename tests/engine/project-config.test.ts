@@ -154,6 +154,34 @@ describe('dbt_project.yml keys', () => {
     expect(project.files.seeds.length).toBeGreaterThan(10);
   });
 
+  it("loads dbt_utils' integration project with the profiles.yml its CI uses (a snowflake output beside, its env vars unset)", () => {
+    const profiles = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-utils-profiles-'));
+    tempDirs.push(profiles);
+    fs.writeFileSync(
+      path.join(profiles, 'profiles.yml'),
+      [
+        'integration_tests:',
+        '  target: postgres',
+        '  outputs:',
+        '    postgres:',
+        '      type: "postgres"',
+        `      host: "{{ env_var('POSTGRES_HOST') }}"`,
+        `      user: "{{ env_var('POSTGRES_USER') }}"`,
+        `      pass: "{{ env_var('DBT_ENV_SECRET_POSTGRES_PASS') }}"`,
+        `      port: "{{ env_var('POSTGRES_PORT') | as_number }}"`,
+        `      dbname: "{{ env_var('POSTGRES_DATABASE') }}"`,
+        `      schema: "{{ env_var('POSTGRES_SCHEMA') }}"`,
+        '      threads: 5',
+        `    snowflake: {type: snowflake, account: "{{ env_var('SNOWFLAKE_ACCOUNT') }}", threads: 10}`,
+        '',
+      ].join('\n'),
+    );
+    const env = { ...ENV, POSTGRES_HOST: 'localhost', POSTGRES_USER: 'ci', DBT_ENV_SECRET_POSTGRES_PASS: 'x', POSTGRES_PORT: '5432', POSTGRES_DATABASE: 'ci', POSTGRES_SCHEMA: 'dbt_utils_ci' };
+    const project = loadProject(DBT_UTILS_INTEGRATION, { env, profilesDir: profiles });
+    expect(project.target).toMatchObject({ type: 'postgres', name: 'postgres', port: 5432, database: 'ci', password: 'x', schema: 'dbt_utils_ci', threads: 5 });
+    expect(project.warnings.every((w) => w.code === 'STR107')).toBe(true);
+  });
+
   it('the CLI prints the warnings once per command, as text and as JSON', async () => {
     const dir = dbtProject('name: cli_warn\nflags:\n  use_colors: false\nmodel-path: [models]\n', { 'models/one.sql': 'select 1 as id\n' });
     const text = await strata(['ls', '--project-dir', dir], { env: ENV });
