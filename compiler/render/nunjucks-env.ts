@@ -1,7 +1,7 @@
 /**
- * The one module that imports nunjucks. It builds a Jinja-compatible environment (dbt projects are
- * written in Jinja): `{% do %}`, `{% test %}` blocks, `return()` in macros, python-style list and dict
- * methods, and template errors turned into positioned diagnostics.
+ * The one module that loads nunjucks. It builds an environment that speaks dbt's Jinja2 dialect (taught
+ * by jinja-dialect.ts), `{% test %}` blocks, dbt's `as_*` filters, and turns template errors into
+ * positioned diagnostics.
  */
 import { createRequire } from 'node:module';
 import type NunjucksModule from 'nunjucks';
@@ -11,47 +11,11 @@ const require = createRequire(import.meta.url);
 let loaded: typeof NunjucksModule | undefined;
 const nunjucksModule = (): typeof NunjucksModule => (loaded ??= require('nunjucks') as typeof NunjucksModule);
 import type { Diagnostic } from '../diagnostics/strata-error.js';
+import { installJinjaDialect, type DialectEnvironment } from './jinja-dialect.js';
 
 export type CompiledTemplate = { render(context: object): string };
 
-/** Thrown by `return(x)` inside a macro and caught at the macro's boundary, as in dbt. */
-export class MacroReturn {
-  constructor(readonly value: unknown) {}
-}
-
-let jinjaCompatInstalled = false;
-let macroReturnInstalled = false;
-
-/** Wraps every macro nunjucks creates so that `{{ return(x) }}` ends the macro with the value x. */
-function installMacroReturn(): void {
-  if (macroReturnInstalled) return;
-  macroReturnInstalled = true;
-  type MakeMacro = (argNames: unknown, kwargNames: unknown, func: (...args: unknown[]) => unknown) => unknown;
-  const runtime = (nunjucksModule() as unknown as { runtime: { makeMacro: MakeMacro } }).runtime;
-  const makeMacro = runtime.makeMacro;
-  runtime.makeMacro = (argNames: unknown, kwargNames: unknown, func: (...args: unknown[]) => unknown) =>
-    makeMacro(argNames, kwargNames, function (this: unknown, ...args: unknown[]) {
-      try {
-        return func.apply(this, args);
-      } catch (error) {
-        if (error instanceof MacroReturn) return error.value;
-        throw error;
-      }
-    });
-}
-
-class DoExtension {
-  tags = ['do'];
-  parse(parser: any, nodes: any) {
-    const token = parser.nextToken();
-    const args = parser.parseSignature(null, true);
-    parser.advanceAfterBlockEnd(token.value);
-    return new nodes.CallExtension(this, 'run', args);
-  }
-  run(): string {
-    return '';
-  }
-}
+export { MacroReturn } from './jinja-dialect.js';
 
 export interface StrataEnvironment {
   addGlobal(name: string, value: unknown): void;
@@ -71,15 +35,9 @@ export function preprocessMacroSource(source: string): string {
 }
 
 export function createEnvironment(): StrataEnvironment {
-  if (!jinjaCompatInstalled) {
-    nunjucksModule().installJinjaCompat();
-    jinjaCompatInstalled = true;
-  }
-  installMacroReturn();
   const nunjucks = nunjucksModule();
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
-  env.addExtension('do', new DoExtension());
-  env.addFilter('tojson', (value: unknown) => JSON.stringify(value));
+  installJinjaDialect(nunjucks, env as unknown as DialectEnvironment);
   env.addFilter('as_bool', (value: unknown) => value === true || value === 'true' || value === 'True');
   env.addFilter('as_number', (value: unknown) => Number(value));
   env.addFilter('as_text', (value: unknown) => String(value));
