@@ -108,6 +108,8 @@ function defineNodes(nodes: any) {
     Slice: DialectNode.extend('Slice', { fields: ['target', 'start', 'stop', 'step'] }),
     /** `{% break %}` or `{% continue %}` */
     LoopControl: DialectNode.extend('LoopControl', { fields: ['keyword'] }),
+    /** `{% with a = 1 %}…{% endwith %}`: names visible in the body only. */
+    With: DialectNode.extend('With', { fields: ['assignments', 'body'] }),
     /** The iterable of `{% for x in xs if cond %}`: xs filtered by cond. */
     LoopFilter: DialectNode.extend('LoopFilter', { fields: ['name', 'arr', 'cond'] }),
   };
@@ -343,8 +345,24 @@ function patchParser({ parser: { Parser }, nodes, lexer }: NunjucksInternals, di
       this.advanceAfterBlockEnd(tok.value);
       return new dialect.LoopControl(tok.lineno, tok.colno, tok.value);
     }
+    if (tok && tok.type === lexer.TOKEN_SYMBOL && tok.value === 'with') return parseWith(this);
     return parseStatement.call(this);
   };
+  function parseWith(parser: any) {
+    const tag = parser.nextToken();
+    const assignments = new nodes.NodeList(tag.lineno, tag.colno);
+    while (parser.peekToken().type !== lexer.TOKEN_BLOCK_END) {
+      if (assignments.children.length > 0 && !parser.skip(lexer.TOKEN_COMMA)) parser.fail('with: expected comma', tag.lineno, tag.colno);
+      const name = parser.parsePrimary(true);
+      if (!(name instanceof nodes.Symbol)) parser.fail('with: expected a name', name.lineno, name.colno);
+      if (!parser.skipValue(lexer.TOKEN_OPERATOR, '=')) parser.fail('with: expected =', name.lineno, name.colno);
+      assignments.addChild(new nodes.Pair(name.lineno, name.colno, name, parser.parseExpression()));
+    }
+    parser.advanceAfterBlockEnd('with');
+    const body = parser.parseUntilBlocks('endwith');
+    parser.advanceAfterBlockEnd();
+    return new dialect.With(tag.lineno, tag.colno, assignments, body);
+  }
   const parseFor = proto.parseFor;
   proto.parseFor = function (this: any) {
     this.dialectLoopDepth = (this.dialectLoopDepth ?? 0) + 1;
@@ -412,6 +430,22 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
     }
     this._emit(')');
   };
+  proto.compileWith = function (this: any, node: any, frame: any) {
+    const inner = frame.push();
+    const ids = node.assignments.children.map((pair: any) => {
+      const id = this._tmpid();
+      this._emit(`var ${id} = `);
+      this._compileExpression(pair.value, frame);
+      this._emitLine(';');
+      inner.set(pair.key.value, id);
+      return id;
+    });
+    // try/finally: a `{% break %}` in the body must still leave the scope.
+    this._emitLine('frame = frame.push(); try {');
+    node.assignments.children.forEach((pair: any, i: number) => this._emitLine(`frame.set(${JSON.stringify(pair.key.value)}, ${ids[i]});`));
+    this.compile(node.body, inner);
+    this._emitLine('} finally { frame = frame.pop(); }');
+  };
   proto.compileLoopControl = function (this: any, node: any) {
     this._emitLine(`${node.keyword};`);
   };
@@ -420,8 +454,19 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
   // strings, `%` formatting, and `~` with an undefined side.
   const compileCompare = proto.compileCompare;
   proto.compileCompare = function (this: any, node: any, frame: any) {
-    const op = node.ops.length === 1 ? node.ops[0] : undefined;
-    if (!op || (op.type !== '==' && op.type !== '!=')) return compileCompare.call(this, node, frame);
+    if (node.ops.length > 1) {
+      // `a < b < c` is `a < b and b < c`, as in Python (JavaScript would compare `a < b` to c).
+      this._emit('runtime.pyCompareChain([');
+      this.compile(node.expr, frame);
+      for (const op of node.ops) {
+        this._emit(', ');
+        this.compile(op.expr, frame);
+      }
+      this._emit(`], ${JSON.stringify(node.ops.map((op: any) => op.type))})`);
+      return;
+    }
+    const op = node.ops[0];
+    if (op.type !== '==' && op.type !== '!=') return compileCompare.call(this, node, frame);
     this._emit(op.type === '!=' ? '!runtime.pyEq(' : 'runtime.pyEq(');
     this.compile(node.expr, frame);
     this._emit(', ');
@@ -566,9 +611,16 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
 
 function patchRuntime(runtime: any): void {
   const memberLookup = runtime.memberLookup;
-  // `x.attr` of undefined is undefined; Python methods on str, list and dict; negative indexes.
+  // `x.attr` of undefined is undefined; Python methods on str, list and dict; negative indexes. A plain
+  // object (the common case: `this.schema`, `node.config`) is read once, methods looked for only when
+  // it has no such member.
   runtime.memberLookup = function (obj: any, key: unknown) {
     if (obj === undefined || obj === null) return undefined;
+    if (typeof obj === 'object' && !Array.isArray(obj) && !(obj instanceof String)) {
+      const value = obj[key as string];
+      if (value === undefined) return typeof key === 'string' ? methodOf(obj, key) : undefined;
+      return typeof value === 'function' ? (...args: unknown[]) => value.apply(obj, args) : value;
+    }
     if (obj instanceof String) obj = String(obj);
     if (typeof key === 'string') {
       const method = methodOf(obj, key);
@@ -585,6 +637,20 @@ function patchRuntime(runtime: any): void {
   runtime.pyMod = pyMod;
   runtime.pyConcat = pyConcat;
   runtime.pyEq = pyEq;
+  runtime.pyCompareChain = (values: any[], ops: string[]): boolean =>
+    ops.every((op, i) => {
+      const [a, b] = [values[i], values[i + 1]];
+      switch (op) {
+        case '==': return pyEq(a, b);
+        case '!=': return !pyEq(a, b);
+        case '<': return a < b;
+        case '>': return a > b;
+        case '<=': return a <= b;
+        case '>=': return a >= b;
+        case '===': return a === b;
+        default: return a !== b;
+      }
+    });
   runtime.pySlice = pySlice;
   runtime.pyIterable = (value: unknown): unknown[] => {
     if (value === null || value === undefined) return [];

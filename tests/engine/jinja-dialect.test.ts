@@ -10,6 +10,14 @@ import type { RenderScope } from '../../compiler/render/render-scope.js';
 const env = createEnvironment();
 const render = (template: string, context: object = {}) => env.compile(template, 'test.sql').render(context);
 
+class Host {
+  n = 1;
+  greet(name: string) {
+    return `hi ${name}`;
+  }
+}
+const HOST = new Host();
+
 type Row = [construct: string, template: string, expected: string];
 
 const SYNTAX: Row[] = [
@@ -46,6 +54,7 @@ const SYNTAX: Row[] = [
   ['attribute of undefined', '{{ nothing.attr.deeper }}|{{ nothing.attr is defined }}', '|false'],
   ['list == list', '{{ [1, 2] == [1, 2] }} {{ [1, 2] != [1, 3] }}', 'true true'],
   ['dict == dict', "{{ {'a': [1]} == {'a': [1]} }} {{ {'a': 1} == {'a': 2} }}", 'true false'],
+  ['chained comparison', '{{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} {{ 1 == 1 < 2 }}', 'true false true'],
   ['list + list', '{{ ([1] + [2, 3]) | join(",") }}', '1,2,3'],
   ['string * int', "{{ '-' * 3 }}", '---'],
   ['% formatting', "{{ '%s and %d' % ('a', 3) }} {{ '%05.1f' % 3.14159 }} {{ '%(n)s!' % {'n': 'hi'} }}", 'a and 3 003.1 hi!'],
@@ -76,6 +85,8 @@ const STATEMENTS: Row[] = [
   ['loop.index index0 first last length revindex', "{% for x in 'ab' %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }};{% endfor %}", '10truefalse22;21falsetrue21;'],
   ['loop.cycle', "{% for x in [1, 2, 3] %}{{ loop.cycle('a', 'b') }}{% endfor %}", 'aba'],
   ['loop.previtem / nextitem', '{% for x in [1, 2, 3] %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }} {% endfor %}', '<1>2 1<2>3 2<3> '],
+  ['with', '{% set a = 1 %}{% with a = 2, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}{{ b is defined }}', '211false'],
+  ['break inside with', '{% for i in [1, 2, 3] %}{% with j = i %}{% if j == 2 %}{% break %}{% endif %}{{ j }}{% endwith %}{% endfor %}', '1'],
   ['range', '{{ range(3) | join(",") }} {{ range(1, 7, 2) | join(",") }}', '0,1,2 1,3,5'],
 ];
 
@@ -120,6 +131,7 @@ const METHODS: Row[] = [
   ['dict.items keys values', "{% set d = {'a': 1, 'b': 2} %}{{ d.keys() | join(',') }} {{ d.values() | join(',') }} {{ d.items() | length }}", 'a,b 1,2 2'],
   ['dict.get', "{% set d = {'a': 1} %}{{ d.get('a') }}{{ d.get('z', 'dflt') }}{{ d.get('z') is none }}", '1dflttrue'],
   ['dict.update pop setdefault copy', "{% set d = {'a': 1} %}{% do d.update({'b': 2}) %}{% do d.update(c=3) %}{{ d.pop('a') }}{{ d.setdefault('e', 5) }}{% set e = d.copy() %}{% do e.update(f=6) %}{{ d | dictsort | map('first') | join(',') }} {{ e | length }}", '15b,c,e 4'],
+  ['methods of host objects still work', "{{ obj.greet('x') }} {{ obj.n }}", 'hi x 1'],
   ['own keys win over dict methods', "{% set d = {'get': 'own'} %}{{ d.get }}", 'own'],
 ];
 
@@ -168,7 +180,7 @@ describe('jinja dialect', () => {
   for (const [group, rows] of Object.entries({ syntax: SYNTAX, statements: STATEMENTS, tests: TESTS, methods: METHODS, filters: FILTERS })) {
     describe(group, () => {
       it.each(rows)('%s', (_construct, template, expected) => {
-        expect(render(template)).toBe(expected);
+        expect(render(template, { obj: HOST })).toBe(expected);
       });
     });
   }
