@@ -108,6 +108,8 @@ function defineNodes(nodes: any) {
     Slice: DialectNode.extend('Slice', { fields: ['target', 'start', 'stop', 'step'] }),
     /** `{% break %}` or `{% continue %}` */
     LoopControl: DialectNode.extend('LoopControl', { fields: ['keyword'] }),
+    /** The iterable of a one-name `for`: a dict's keys instead of the dict. */
+    ForIterable: DialectNode.extend('ForIterable', { fields: ['arr'] }),
     /** `{% with a = 1 %}…{% endwith %}`: names visible in the body only. */
     With: DialectNode.extend('With', { fields: ['assignments', 'body'] }),
     /** The iterable of `{% for x in xs if cond %}`: xs filtered by cond. */
@@ -501,8 +503,16 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
   proto.compileFor = function (this: any, node: any, frame: any) {
     if (node.arr instanceof nodes.InlineIf && node.arr.else_ === null) {
       node.arr = new dialect.LoopFilter(node.arr.lineno, node.arr.colno, node.name, node.arr.body, node.arr.cond);
+    } else if (node.name instanceof nodes.Symbol && !(node.arr instanceof dialect.DialectNode)) {
+      // One name over a dict iterates its keys (nunjucks' loop reads `.length` and skipped dicts).
+      node.arr = new dialect.ForIterable(node.arr.lineno, node.arr.colno, node.arr);
     }
     return compileFor.call(this, node, frame);
+  };
+  proto.compileForIterable = function (this: any, node: any, frame: any) {
+    this._emit('runtime.pyForIterable(');
+    this._compileExpression(node.arr, frame);
+    this._emit(')');
   };
   proto.compileLoopFilter = function (this: any, node: any, frame: any) {
     const item = this._tmpid();
@@ -658,6 +668,8 @@ function patchRuntime(runtime: any): void {
     if (typeof value === 'string' || typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function') return Array.from(value as Iterable<unknown>);
     return Object.keys(value as object);
   };
+  runtime.pyForIterable = (items: unknown): unknown =>
+    isMapping(items) && typeof (items as any)[Symbol.iterator] !== 'function' ? Object.keys(items) : items;
   runtime.pyLoopFilter = (items: unknown, pairs: boolean, keep: (item: unknown) => unknown): unknown[] => {
     let list: unknown[];
     if (items === null || items === undefined) list = [];

@@ -4,7 +4,7 @@
  * `selectattr('kind', 'equalto', 'a')`). Filters are called with the template context as `this`, which
  * reaches the environment's other filters and tests by name.
  */
-import { isMapping, pyEq, pyRepr, pyStr, percentFormat, splitArgs } from './python-methods.js';
+import { isMapping, methodOf, pyEq, pyRepr, pyStr, percentFormat, splitArgs } from './python-methods.js';
 
 type Context = { env: { getFilter(name: string): Function; getTest(name: string): Function } };
 type Filter = (this: Context, value: any, ...args: any[]) => unknown;
@@ -237,6 +237,7 @@ export const JINJA_FILTERS: Record<string, Filter> = {
       .map((line, i) => ((i === 0 && !o.first) || (line.trim() === '' && !o.blank) ? line : pad + line))
       .join('\n');
   }),
+  center: withKeywords(['width'], (value, o) => methodOf(String(value ?? ''), 'center')!(o.width ?? 80)),
   format(value, ...args) {
     const { positional, keywords } = splitArgs(args);
     return percentFormat(String(value), Object.keys(keywords).length > 0 ? keywords : positional);
