@@ -107,7 +107,7 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     dispatch: raw.dispatch,
     warnings: [...projectKeyWarnings(yaml.value, configFile, text, yaml.locate), ...warnings],
     files: readPartFiles(root, { ...paths, snapshots: [] }),
-    packages: loadPackages(root, packagesInstallPath(raw), raw.name),
+    packages: loadPackages(root, paths.packages, raw.name),
   };
 }
 

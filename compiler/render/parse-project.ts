@@ -22,7 +22,7 @@ import { Renderer } from './renderer.js';
 import { genericTestName } from './test-names.js';
 import { unitTestNodes } from './unit-test-nodes.js';
 import { RefResolver } from './ref-resolver.js';
-import type { DispatchRule } from './renderer.js';
+import { checkIncrementalConfig } from '../run/incremental/incremental-config.js';
 import type { ConfigTree } from '../project/project-schema.js';
 
 /** The parse pass's result: the manifest, plus what the compile pass needs to finish each node. */
@@ -72,7 +72,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     context,
     project.files.macros,
     project.packages.map((part) => ({ name: part.name, files: part.files.macros })),
-    (project as { dispatch?: DispatchRule[] }).dispatch ?? [],
+    project.dispatch,
   );
   const problems: Diagnostic[] = [];
   const collect = diagnosticsCollector(problems);
@@ -267,7 +267,7 @@ export function parseModelFile(
     }),
   );
   if (!template) return { name };
-  const config = collect(() => finishConfig(mergeConfig(base, template.config), file.path));
+  const config = collect(() => finishConfig(mergeConfig(base, template.config), file.path, file.text));
   if (!config) return { name, template };
   // Object.assign, not a spread: the same keys in the same order, one object fewer per model.
   const node: ManifestNode = Object.assign(nodeBase('model', project.name, name, file, fqn, config, props), {
@@ -335,7 +335,7 @@ function normalizeLists<T extends Record<string, unknown>>(config: T): T {
   return result as T;
 }
 
-function finishConfig(config: Record<string, unknown>, file: string): NodeConfig {
+function finishConfig(config: Record<string, unknown>, file: string, text?: string): NodeConfig {
   const materialized = config.materialized as Materialization;
   if (!MATERIALIZATIONS.has(materialized)) {
     throw new StrataError({
@@ -351,6 +351,8 @@ function finishConfig(config: Record<string, unknown>, file: string): NodeConfig
     if (value !== undefined && !Array.isArray(value)) config[key] = [value];
   }
   config.tags = [...new Set(config.tags as string[])];
+  const incremental = checkIncrementalConfig(config, file, text);
+  if (incremental.length > 0) throw new StrataError(incremental);
   return config as NodeConfig;
 }
 

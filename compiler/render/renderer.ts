@@ -4,6 +4,7 @@ import type { ProjectFile } from '../project/project-files.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
 import { CROSS_DATABASE_MACROS } from './dbt-context/cross-database-macros.js';
 import { installRuntimeContext } from './dbt-context/runtime-context.js';
+import { QueryNeeded } from './dbt-context/replay-database.js';
 import {
   createEnvironment,
   preprocessMacroSource,
@@ -188,13 +189,33 @@ export class Renderer {
   }
 
   private invoke(pkg: string, name: string, fn: MacroFn, args: unknown[]): unknown {
-    currentRecorder?.(pkg === this.context.projectName || pkg === BUILTIN_PACKAGE ? name : `${pkg}.${name}`);
+    const key = pkg === this.context.projectName || pkg === BUILTIN_PACKAGE ? name : `${pkg}.${name}`;
+    currentRecorder?.(key);
     packageStack.push(pkg);
     try {
       return fn(...args);
+    } catch (error) {
+      // The innermost macro an error passes through is the one that failed (nunjucks reports the
+      // position of the call in the template being rendered, not inside the macro's file).
+      if (!failedMacro && !(error instanceof QueryNeeded)) {
+        failedMacro = { name: pkg === BUILTIN_PACKAGE ? `dbt.${name}` : `${pkg}.${name}`, path: this.macros.get(key)?.path ?? '(builtin)' };
+      }
+      throw error;
     } finally {
       packageStack.pop();
     }
+  }
+
+  /** A render error as a diagnostic at the template's position, naming the macro it happened in. */
+  private renderError(error: unknown, file: string): StrataError {
+    const diagnostic = templateErrorToDiagnostic(error, file, 'render');
+    diagnostic.message = readableMessage(diagnostic.message);
+    const macro = failedMacro;
+    if (macro) {
+      diagnostic.message = `${diagnostic.message.replace(/^template error: /, '')} (in macro ${macro.name}, ${macro.path})`;
+      diagnostic.hint = `the error is raised inside ${macro.path}; check the arguments this call passes to ${macro.name}`;
+    }
+    return new StrataError(diagnostic);
   }
 
   /**
@@ -256,11 +277,12 @@ export class Renderer {
     const previousRecorder = currentRecorder;
     currentRecorder = (name) => scope.recordMacro(name);
     const depth = packageStack.length;
+    failedMacro = undefined;
     try {
       return withScope(scope, () => template.render({}));
     } catch (error) {
       if (error instanceof StrataError) throw error;
-      throw new StrataError(templateErrorToDiagnostic(error, errorFile, 'render'));
+      throw this.renderError(error, errorFile);
     } finally {
       packageStack.length = depth;
       currentRecorder = previousRecorder;
@@ -274,16 +296,33 @@ export class Renderer {
       throw new StrataError({ code: 'STR204', message: `macro '${name}' is not defined`, file: scope.file });
     }
     const depth = packageStack.length;
+    failedMacro = undefined;
     try {
       return withScope(scope, () => macro(...args));
     } catch (error) {
       if (error instanceof StrataError) throw error;
-      const source = this.macros.get(name)?.path ?? scope.file;
-      throw new StrataError(templateErrorToDiagnostic(error, source, 'render'));
+      throw this.renderError(error, scope.file);
     } finally {
       packageStack.length = depth;
     }
   }
+}
+
+/** The macro the current render failed in, if it failed inside one. */
+let failedMacro: { name: string; path: string } | undefined;
+
+/**
+ * nunjucks' messages in the words of a template author: no `undefined`, no JavaScript error names.
+ *
+ * @example readableMessage('Unable to call `dbt_utils["stars"]`, which is undefined or falsey')
+ *   // "'dbt_utils.stars' is not a macro or function here"
+ */
+export function readableMessage(message: string): string {
+  return message
+    .replace(/Unable to call `([^`]*)`, which is undefined or falsey/g, (_m, expr: string) => `'${expr.replace(/\["([^"]+)"\]/g, '.$1')}' is not a macro or function here`)
+    .replace(/\b(?:CompilerError|TypeError|Error|ReferenceError): /g, '')
+    .replace(/Cannot read properties of (?:undefined|null) \(reading '([^']+)'\)/g, "cannot read '$1' of a value that is none")
+    .replace(/\bundefined\b/g, 'none');
 }
 
 /** Packages of the macros running now, innermost last. */
