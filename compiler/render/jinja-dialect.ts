@@ -18,6 +18,7 @@ import {
   pyMod,
   pyMul,
   pySlice,
+  pyTruthy,
 } from './python-methods.js';
 
 /** Thrown by `return(x)` inside a macro and caught at the macro's boundary, as in dbt. */
@@ -108,6 +109,8 @@ function defineNodes(nodes: any) {
     Slice: DialectNode.extend('Slice', { fields: ['target', 'start', 'stop', 'step'] }),
     /** `{% break %}` or `{% continue %}` */
     LoopControl: DialectNode.extend('LoopControl', { fields: ['keyword'] }),
+    /** A condition, true or false as Python decides (`[]`, `{}` and empty macro output are false). */
+    Truthy: DialectNode.extend('Truthy', { fields: ['expr'] }),
     /** The iterable of a one-name `for`: a dict's keys instead of the dict. */
     ForIterable: DialectNode.extend('ForIterable', { fields: ['arr'] }),
     /** `{% with a = 1 %}…{% endwith %}`: names visible in the body only. */
@@ -485,6 +488,52 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
     };
   }
 
+  // Python truthiness in conditions: `{% if cols %}` is false for an empty list, dict or macro output.
+  // Inside a condition, `and`/`or`/`not` only need truth values, so they compile to plain && || !.
+  const booleanNodes = [nodes.Is, nodes.In, nodes.Compare, dialect.Truthy];
+  const emitTruth = (compiler: any, node: any, frame: any): void => {
+    if (node instanceof nodes.And || node instanceof nodes.Or) {
+      compiler._emit('(');
+      emitTruth(compiler, node.left, frame);
+      compiler._emit(node instanceof nodes.And ? ' && ' : ' || ');
+      emitTruth(compiler, node.right, frame);
+      compiler._emit(')');
+    } else if (node instanceof nodes.Not) {
+      compiler._emit('!');
+      emitTruth(compiler, node.target, frame);
+    } else if (booleanNodes.some((type) => node instanceof type) || (node instanceof nodes.Literal && typeof node.value === 'boolean')) {
+      compiler.compile(node, frame);
+    } else {
+      compiler._emit('runtime.pyTruthy(');
+      compiler._compileExpression(node, frame);
+      compiler._emit(')');
+    }
+  };
+  proto.compileTruthy = function (this: any, node: any, frame: any) {
+    emitTruth(this, node.expr, frame);
+  };
+  proto.compileNot = function (this: any, node: any, frame: any) {
+    this._emit('!');
+    emitTruth(this, node.target, frame);
+  };
+  for (const method of ['compileIf', 'compileInlineIf']) {
+    const original = proto[method];
+    proto[method] = function (this: any, node: any, frame: any, ...rest: unknown[]) {
+      if (!(node.cond instanceof dialect.Truthy)) node.cond = new dialect.Truthy(node.cond.lineno, node.cond.colno, node.cond);
+      return original.call(this, node, frame, ...rest);
+    };
+  }
+  // As values, `a or b` and `a and b` give one of their operands, as in Python (`cols or []`).
+  for (const [method, helper] of [['compileAnd', 'pyAnd'], ['compileOr', 'pyOr']]) {
+    proto[method!] = function (this: any, node: any, frame: any) {
+      this._emit(`runtime.${helper}(`);
+      this.compile(node.left, frame);
+      this._emit(', () => ');
+      this.compile(node.right, frame);
+      this._emit(')');
+    };
+  }
+
   // Test arguments separated by commas (nunjucks emitted them back to back).
   proto.compileIs = function (this: any, node: any, frame: any) {
     const name = node.right.name ? node.right.name.value : node.right.value;
@@ -523,7 +572,7 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
     this._emit('runtime.pyLoopFilter(');
     this._compileExpression(node.arr, frame);
     this._emit(`, ${pairs}, function (${item}) { return `);
-    this._compileExpression(node.cond, inner);
+    emitTruth(this, node.cond, inner);
     this._emit('; })');
   };
   // `loop.cycle()`, `loop.previtem`, `loop.nextitem`: bound only in loops whose body uses them.
@@ -668,6 +717,9 @@ function patchRuntime(runtime: any): void {
     if (typeof value === 'string' || typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function') return Array.from(value as Iterable<unknown>);
     return Object.keys(value as object);
   };
+  runtime.pyTruthy = pyTruthy;
+  runtime.pyAnd = (left: unknown, right: () => unknown) => (pyTruthy(left) ? right() : left);
+  runtime.pyOr = (left: unknown, right: () => unknown) => (pyTruthy(left) ? left : right());
   runtime.pyForIterable = (items: unknown): unknown =>
     isMapping(items) && typeof (items as any)[Symbol.iterator] !== 'function' ? Object.keys(items) : items;
   runtime.pyLoopFilter = (items: unknown, pairs: boolean, keep: (item: unknown) => unknown): unknown[] => {

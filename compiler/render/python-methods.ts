@@ -39,6 +39,19 @@ export function pyStr(value: unknown): string {
   return String(value);
 }
 
+/** Python's truth of a value: empty lists, dicts and strings (macro output too) are false. */
+export function pyTruthy(value: unknown): boolean {
+  if (!value) return false;
+  if (typeof value !== 'object') return true;
+  if (Array.isArray(value) || value instanceof String) return value.length > 0;
+  if (value instanceof Map || value instanceof Set) return value.size > 0;
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const _key in value) return true;
+    return false;
+  }
+  return true;
+}
+
 /** Python's `==`: lists and dicts compare by value; other values as nunjucks always compared them. */
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -60,6 +60,9 @@ const SYNTAX: Row[] = [
   ['string * int', "{{ '-' * 3 }}", '---'],
   ['% formatting', "{{ '%s and %d' % ('a', 3) }} {{ '%05.1f' % 3.14159 }} {{ '%(n)s!' % {'n': 'hi'} }}", 'a and 3 003.1 hi!'],
   ['% on numbers is Python modulo', '{{ 7 % 3 }} {{ -1 % 3 }}', '1 2'],
+  ['empty list, dict, macro output are false', "{% macro empty() %}{% endmacro %}{{ 'y' if [] else 'n' }}{{ 'y' if {} else 'n' }}{{ 'y' if empty() else 'n' }}{% if [0] %}y{% endif %}{% if not {} %}y{% endif %}", 'nnnyy'],
+  ['or / and give an operand', "{{ ([] or ['d']) | join }} {{ ('' or 'x') }} {{ ([1] and 'y') }} {{ ({} and 'z') | length }}", 'd x y 0'],
+  ['and / or in conditions', "{% if [] or [1] %}a{% endif %}{% if [1] and {} %}b{% endif %}{% if not ([] and x) %}c{% endif %}", 'ac'],
   ['~ with undefined', "{{ missing ~ 'x' }}", 'x'],
 ];
 
