@@ -112,6 +112,8 @@ function runOptions<T>(y: Argv<T>) {
     .option('threads', { type: 'number', describe: 'Nodes built at once (Postgres targets; the embedded database uses 1)' })
     .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from scratch' })
     .option('fail-fast', { alias: 'x', type: 'boolean', default: false, describe: 'Stop at the first failure and cancel running queries' })
+    .option('event-time-start', { type: 'string', describe: "Microbatch models: build the batches from this time (UTC), e.g. '2024-01-01'" })
+    .option('event-time-end', { type: 'string', describe: 'Microbatch models: ... up to this time (UTC, exclusive); needs --event-time-start' })
     .option('defer', { type: 'boolean', default: false, describe: 'Refs to nodes outside the selection read the relations of the --state manifest' });
 }
 

@@ -10,12 +10,16 @@ import { existingRelations } from '../run/relation-sql.js';
 import { runProjectHooks } from '../run/project-hooks.js';
 import { runPlan } from '../run/run-plan.js';
 import { describeProject, openSession, select, type CommonArgs } from './session.js';
+import { parseEventTime } from '../run/incremental/incremental-config.js';
 
 export interface RunArgs extends CommonArgs {
   fullRefresh?: boolean;
   failFast?: boolean;
   /** `--defer`: refs to nodes outside the selection read the relations of the `--state` manifest. */
   defer?: boolean;
+  /** `--event-time-start` / `--event-time-end`: the window microbatch models build. */
+  eventTimeStart?: string;
+  eventTimeEnd?: string;
 }
 
 /**
@@ -24,6 +28,7 @@ export interface RunArgs extends CommonArgs {
  */
 export async function runCommand(command: Command, args: RunArgs, reporter: Reporter): Promise<number> {
   const started = Date.now();
+  const eventTimes = eventTimeWindow(args);
   const session = openSession(args, reporter);
   reporter.info(describeProject(session));
   const selection = select(session, args, reporter);
@@ -61,6 +66,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
         adapter,
         runId: session.runId,
         fullRefresh: args.fullRefresh === true,
+        ...eventTimes,
         writeCompiled: (node, sql) => writer.writeCompiled(node, sql),
         writeRun: (node, sql) => writer.writeRun(node, sql),
       },
@@ -103,4 +109,21 @@ export async function checkUpstream(adapter: Adapter, plan: Plan, args: RunArgs)
       .join(', ')}`,
     hint: selection ? `build them too: --select '${selection}'` : 'build the upstream nodes first',
   });
+}
+
+/** `--event-time-start` and `--event-time-end`, both or neither, as dbt asks; the start before the end. */
+function eventTimeWindow(args: RunArgs): { eventTimeStart?: Date; eventTimeEnd?: Date } {
+  if (args.eventTimeStart === undefined && args.eventTimeEnd === undefined) return {};
+  const wrong = (message: string, hint = "write them as '2024-01-01' or '2024-01-01 06:00:00' (UTC)") => {
+    throw new StrataError({ code: 'STR136', message, hint });
+  };
+  if (args.eventTimeStart === undefined || args.eventTimeEnd === undefined) {
+    wrong(`--event-time-${args.eventTimeStart === undefined ? 'end' : 'start'} needs --event-time-${args.eventTimeStart === undefined ? 'start' : 'end'} too`);
+  }
+  const start = parseEventTime(args.eventTimeStart);
+  const end = parseEventTime(args.eventTimeEnd);
+  if (!start) wrong(`--event-time-start '${args.eventTimeStart}' is not a date or timestamp`);
+  if (!end) wrong(`--event-time-end '${args.eventTimeEnd}' is not a date or timestamp`);
+  if (start! >= end!) wrong(`--event-time-start (${args.eventTimeStart}) must be before --event-time-end (${args.eventTimeEnd})`, 'swap them');
+  return { eventTimeStart: start, eventTimeEnd: end };
 }

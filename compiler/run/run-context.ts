@@ -11,6 +11,9 @@ export interface RunContext {
   /** Short and unique per run: used in temporary and backup relation names. */
   runId: string;
   fullRefresh: boolean;
+  /** `--event-time-start` / `--event-time-end`: the window microbatch models build. */
+  eventTimeStart?: Date;
+  eventTimeEnd?: Date;
   /** Writes the compiled SELECT under target/compiled/ and returns its path (relative to the project). */
   writeCompiled(node: ManifestNode, sql: string): string;
   /** Writes the statements actually run under target/run/. */

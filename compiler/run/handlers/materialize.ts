@@ -7,6 +7,7 @@ import type { Step } from '../../plan/build-plan.js';
 import { ensureSchema, inTransaction, relationKind, swapRelation } from '../relation-sql.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
 import { indexName, scratchName } from '../scratch-names.js';
+import { buildMicrobatchTable, isMicrobatch, runIncremental, type IncrementalInput } from '../incremental/run-incremental.js';
 import {
   assertContract,
   contractColumns,
@@ -24,7 +25,7 @@ import {
  *
  *   begin → pre-hooks → create <name>__strata_tmp_<run> as (select) → indexes → swap → post-hooks → commit
  *
- * Incremental models, once their table exists, insert (or delete+insert on `unique_key`) instead.
+ * Incremental models, once their table exists, add their new rows by their strategy instead (run/incremental/).
  */
 export async function materializeModel(step: Extract<Step, { kind: 'materialize' }>, context: RunContext): Promise<StepOutcome> {
   const node = context.parsed.manifest.nodes[step.id];
@@ -45,8 +46,16 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
       for (const hook of node.config.pre_hook) await log.exec(await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
       let rows: number | undefined;
       let notices: string[] = [];
+      const strategyInput: IncrementalInput = {
+        connection: log,
+        node,
+        target,
+        runId: context.runId,
+        createTableAs: (relation, select, temporary) => createTableAs(context, node, relation, select, temporary),
+      };
+      const microbatchRun = { manifest: context.parsed.manifest, eventTimeStart: context.eventTimeStart, eventTimeEnd: context.eventTimeEnd };
       if (incremental) {
-        rows = await mergeIncremental(log, context, node, target, sql);
+        ({ rows, notices } = await runIncremental(strategyInput, sql, microbatchRun));
       } else if (materialized === 'view') {
         const scratch = { schema: node.schema, identifier: scratchName(node.alias, 'tmp', context.runId) };
         await log.exec(createViewAs(context, node, scratch, sql));
@@ -59,11 +68,13 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
           await log.exec(table.sql);
           constraints = table.names;
           rows = (await log.query(insertContractRows(scratch, contract, sql))).rowCount ?? undefined;
+        } else if (isMicrobatch(node.config)) {
+          ({ rows, notices } = await buildMicrobatchTable(strategyInput, sql, microbatchRun, scratch));
         } else {
           rows = (await log.query(createTableAs(context, node, scratch, sql))).rowCount ?? undefined;
         }
         const indexes = await createIndexes(log, scratch, node.config.indexes, context.runId);
-        notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
+        notices = [...notices, ...(await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId)))];
         for (const index of indexes) {
           await log.exec(`alter index ${quoteIdent(node.schema)}.${quoteIdent(index.temporary)} rename to ${quoteIdent(index.final)}`);
         }
@@ -147,22 +158,6 @@ async function createIndexes(log: StatementLog, table: Relation, indexes: IndexC
     created.push({ temporary, final });
   }
   return created;
-}
-
-async function mergeIncremental(log: StatementLog, context: RunContext, node: ManifestNode, target: Relation, sql: string) {
-  const scratch = { schema: '', identifier: scratchName(node.alias, 'new', context.runId) };
-  await log.exec(createTableAs(context, node, scratch, sql, true));
-  const columns = (await log.query(`select * from ${quoteIdent(scratch.identifier)} limit 0`)).fields.map((f) => quoteIdent(f.name));
-  const keys = node.config.unique_key === undefined ? [] : ([] as string[]).concat(node.config.unique_key);
-  if (keys.length > 0) {
-    const match = keys.map((k) => `${quoteRelation(target)}.${quoteIdent(k)} = strata_new.${quoteIdent(k)}`).join(' and ');
-    await log.exec(`delete from ${quoteRelation(target)} using ${quoteIdent(scratch.identifier)} as strata_new where ${match}`);
-  }
-  const inserted = await log.query(
-    `insert into ${quoteRelation(target)} (${columns.join(', ')}) select ${columns.join(', ')} from ${quoteIdent(scratch.identifier)}`,
-  );
-  await log.exec(`drop table ${quoteIdent(scratch.identifier)}`);
-  return inserted.rowCount ?? 0;
 }
 
 /** A connection that remembers the statements it ran, for target/run/. */
