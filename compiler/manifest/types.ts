@@ -85,6 +85,8 @@ export interface UnitTestInput {
   target: { kind: 'ref'; name: string } | { kind: 'source'; source: string; table: string } | { kind: 'this' };
   /** The rows, from a list of mappings or from CSV text (CSV cells are strings; an empty cell is null). */
   rows: Record<string, unknown>[];
+  /** `format: sql`: a query that gives the rows (from `rows:` or a fixture file), used as it is. */
+  sql?: string;
 }
 
 /**

@@ -86,7 +86,7 @@ export function compileUnitTest(parsed: ParsedProject, id: NodeId, columnsOf: (i
       });
     }
     const name = `__strata_unit_${key.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    if (!ctes.has(key)) ctes.set(key, { name, sql: rowsSql(input.rows, columnsOf(input)) });
+    if (!ctes.has(key)) ctes.set(key, { name, sql: input.sql ?? rowsSql(input.rows, columnsOf(input)) });
     return new CteRelation('', name);
   };
 

@@ -9,6 +9,9 @@ import { diagnosticsCollector, StrataError, type Diagnostic } from '../diagnosti
 import { nodeId, type ManifestNode, type NodeConfig, type NodeId, type UnitTestInput } from '../manifest/types.js';
 import { isPlainObject } from '../project/config-tree.js';
 import type { Project } from '../project/load-project.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listFiles } from '../project/project-files.js';
 import { checksumOf } from '../project/project-files.js';
 import type { UnitTestDefinition } from '../project/schema-yaml.js';
 
@@ -67,7 +70,8 @@ function unitTestNode(
   }
   if (definition.config.enabled === false) return undefined;
 
-  const given = definition.given.map((entry, index) => givenInput(entry, index, fail));
+  const fixtures = fixtureReader(project);
+  const given = definition.given.map((entry, index) => givenInput(entry, index, fail, fixtures));
   const keys = new Set(given.map((g) => inputKey(g.target)));
   const read = [
     ...model.refs.map((r) => ({ key: `ref:${r.name}`, text: `ref('${r.name}')` })),
@@ -83,7 +87,10 @@ function unitTestNode(
     fail(`model '${model.name}' does not read ${unused.map((g) => g.input).join(', ')}`, 'remove it from given:');
   }
 
-  const expect = rowsOf(definition.expect, 'expect', fail);
+  if (isPlainObject(definition.expect) && definition.expect.format === 'sql') {
+    fail('expect: format sql is not supported', 'give the expected rows as a list of mappings or as CSV');
+  }
+  const expect = rowsOf(definition.expect, 'expect', fail, fixtures);
   const overrides = isPlainObject(definition.overrides) ? definition.overrides : {};
   const vars = isPlainObject(overrides.vars) ? overrides.vars : {};
   const macros = isPlainObject(overrides.macros) ? overrides.macros : {};
@@ -131,7 +138,7 @@ export function inputKey(target: UnitTestInput['target']): string {
 const REF = /^\s*ref\s*\(\s*(?:['"][^'"]+['"]\s*,\s*)?['"]([^'"]+)['"]\s*\)\s*$/;
 const SOURCE = /^\s*source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/;
 
-function givenInput(entry: unknown, index: number, fail: (message: string, hint?: string) => never): UnitTestInput {
+function givenInput(entry: unknown, index: number, fail: (message: string, hint?: string) => never, fixtures: FixtureReader): UnitTestInput {
   if (!isPlainObject(entry) || typeof entry.input !== 'string') {
     return fail(`given[${index}] needs an input`, "write '- input: ref(\"model\")' with rows: [...]");
   }
@@ -143,15 +150,35 @@ function givenInput(entry: unknown, index: number, fail: (message: string, hint?
   else if (source) target = { kind: 'source', source: source[1]!, table: source[2]! };
   else if (input === 'this') target = { kind: 'this' };
   else return fail(`given input '${input}' is not ref('...'), source('...', '...') or this`);
-  return { input, target, rows: rowsOf(entry, `given ${input}`, fail) };
+  if (entry.format === 'sql') {
+    const sql = entry.fixture !== undefined ? fixtures(String(entry.fixture), 'sql', `given ${input}`, fail) : entry.rows;
+    if (typeof sql !== 'string' || sql.trim() === '') return fail(`given ${input}: with format: sql, rows: must be a query`, "e.g. rows: select 1 as id");
+    return { input, target, rows: [], sql: sql.trim().replace(/;\s*$/, '') };
+  }
+  return { input, target, rows: rowsOf(entry, `given ${input}`, fail, fixtures) };
+}
+
+/** Reads a fixture file by name (without extension) from a `fixtures/` folder of the test paths. */
+type FixtureReader = (name: string, extension: 'csv' | 'sql', what: string, fail: (message: string, hint?: string) => never) => string;
+
+function fixtureReader(project: Project): FixtureReader {
+  return (name, extension, what, fail) => {
+    const folders = project.paths.tests.map((p) => `${p.replace(/\/+$/, '')}/fixtures`);
+    const file = listFiles(project.root, folders, [`.${extension}`]).find((path) => path.endsWith(`/${name}.${extension}`));
+    if (!file) {
+      return fail(`${what}: fixture '${name}' not found`, `put ${name}.${extension} under ${folders.join(' or ')}`);
+    }
+    return readFileSync(join(project.root, file), 'utf8');
+  };
 }
 
 /** Rows of a `given` entry or of `expect`: `rows:` as a list of mappings, or CSV text with `format: csv`. */
-function rowsOf(value: unknown, what: string, fail: (message: string, hint?: string) => never): Record<string, unknown>[] {
+function rowsOf(value: unknown, what: string, fail: (message: string, hint?: string) => never, fixtures: FixtureReader): Record<string, unknown>[] {
   if (value === undefined || value === null) return [];
   if (!isPlainObject(value)) return fail(`${what} must be a mapping with rows:`);
   const format = value.format === undefined ? 'dict' : String(value.format);
-  const rows = value.rows;
+  if (value.fixture !== undefined && format !== 'csv') return fail(`${what}: fixture: needs format: csv or format: sql`);
+  const rows = value.fixture !== undefined ? fixtures(String(value.fixture), 'csv', what, fail) : value.rows;
   if (format === 'csv') {
     if (rows === undefined || rows === null) return [];
     if (typeof rows !== 'string') return fail(`${what}: with format: csv, rows: must be CSV text`, 'use rows: | and a header line');

@@ -154,6 +154,35 @@ describeEachEngine('unit tests', (engine) => {
     const order = [...runResults(dir).keys()];
     expect(order.indexOf('inc_orders.only_new_rows_when_incremental')).toBeLessThan(order.indexOf('inc_orders'));
   });
+
+  it('reads given and expected rows from fixture files in tests/fixtures/ (csv and sql), never run as tests', async () => {
+    const dir = projectOn('quality', engine.makeTarget(uniqueSchema('ut_fixture')), {
+      ...MODELS,
+      'tests/fixtures/orders_fixture.csv': 'id,customer_id,amount\n1,1,5\n2,2,25\n',
+      'tests/fixtures/sql/customers_fixture.sql': "select 1 as id, 'Ann' as name union all select 2, 'Bob'\n",
+      'tests/fixtures/expected_bands.csv': 'id,name,band\n1,Ann,low\n2,Bob,high\n',
+      'models/_unit_fixtures.yml': `version: 2
+unit_tests:
+  - name: bands_from_fixtures
+    model: tiers
+    given:
+      - input: ref('orders')
+        format: csv
+        fixture: orders_fixture
+      - input: ref('stg_customers')
+        format: sql
+        fixture: customers_fixture
+    expect:
+      format: csv
+      fixture: expected_bands
+`,
+    });
+    const result = await strata(['test', '--project-dir', dir, '--select', 'bands_from_fixtures']);
+    expect(result.exitCode, result.output).toBe(0);
+    expect(statuses(dir)).toEqual({ 'tiers.bands_from_fixtures': 'pass' });
+    const ls = await strata(['ls', '--project-dir', dir, '--resource-type', 'test', '--output', 'name']);
+    expect(ls.stdout).not.toMatch(/fixture/);
+  });
 });
 
 describe('unit tests in the project', () => {
