@@ -18,6 +18,8 @@ import {
   pyMod,
   pyMul,
   pySlice,
+  printsAsPython,
+  pyStr,
   pyTruthy,
 } from './python-methods.js';
 
@@ -688,6 +690,13 @@ function patchRuntime(runtime: any): void {
       return obj[obj.length + key];
     }
     return memberLookup(obj, key);
+  };
+
+  // `{{ [1, 'a'] }}` prints `[1, 'a']` and a dict `{'k': 1}`, as Python does (not `1,a` or
+  // `[object Object]`); every other value prints as before.
+  const suppressValue = runtime.suppressValue;
+  runtime.suppressValue = function (value: unknown, autoescape: boolean) {
+    return suppressValue(printsAsPython(value) ? pyStr(value) : value, autoescape);
   };
 
   runtime.makeMacro = makeMacro;

@@ -27,13 +27,23 @@ export function pyRepr(value: unknown): string {
   return pyStr(value);
 }
 
+/**
+ * True for a list, or a dict that is plain data (not an object with its own `toString`, such as
+ * `run_started_at`): the values Python prints in its own notation.
+ */
+export function printsAsPython(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return true;
+  return Object.getPrototypeOf(value) === Object.prototype && (value as object).toString === Object.prototype.toString;
+}
+
 /** `str()` of a value: None, True and False spelled as Python does, lists and dicts in Python's form. */
 export function pyStr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (isMapping(value) && Object.getPrototypeOf(value) === Object.prototype) {
+  if (printsAsPython(value)) {
     return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
   }
   return String(value);
@@ -117,9 +127,15 @@ export function pyMul(a: any, b: any): unknown {
   return a * b;
 }
 
-/** `a ~ b`: both sides as text, an undefined or None side as nothing (as `{{ }}` prints them). */
+/** A value as `{{ }}` prints it: undefined and None as nothing, lists and dicts as Python shows them. */
+function printed(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return printsAsPython(value) ? pyStr(value) : String(value);
+}
+
+/** `a ~ b`: both sides as `{{ }}` prints them. */
 export function pyConcat(a: unknown, b: unknown): string {
-  return (a === undefined || a === null ? '' : String(a)) + (b === undefined || b === null ? '' : String(b));
+  return printed(a) + printed(b);
 }
 
 function formatNumber(value: number, spec: { precision?: number; type: string; sign: boolean }): string {

@@ -63,6 +63,7 @@ const SYNTAX: Row[] = [
   ['empty list, dict, macro output are false', "{% macro empty() %}{% endmacro %}{{ 'y' if [] else 'n' }}{{ 'y' if {} else 'n' }}{{ 'y' if empty() else 'n' }}{% if [0] %}y{% endif %}{% if not {} %}y{% endif %}", 'nnnyy'],
   ['or / and give an operand', "{{ ([] or ['d']) | join }} {{ ('' or 'x') }} {{ ([1] and 'y') }} {{ ({} and 'z') | length }}", 'd x y 0'],
   ['and / or in conditions', "{% if [] or [1] %}a{% endif %}{% if [1] and {} %}b{% endif %}{% if not ([] and x) %}c{% endif %}", 'ac'],
+  ['lists and dicts print as Python', "{{ [1, 'a', none] }} {{ {'k': [true]} }} {{ 'x' ~ [1] }}", "[1, 'a', None] {'k': [True]} x[1]"],
   ['~ with undefined', "{{ missing ~ 'x' }}", 'x'],
 ];
 
