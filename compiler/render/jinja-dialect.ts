@@ -59,11 +59,15 @@ class DoExtension {
   }
 }
 
-/** `namespace(a=1)`: an object whose attributes `{% set ns.a = … %}` may change from inside loops. */
+/**
+ * `namespace(a=1)`: an object whose attributes `{% set ns.a = … %}` may change from inside loops; also
+ * `dict(other, k=v)` and `dict([('k', v)])`.
+ */
 function namespace(...args: unknown[]): Record<string, unknown> {
   const ns: Record<string, unknown> = {};
   for (const arg of args) {
-    if (isMapping(arg)) for (const [key, value] of Object.entries(arg)) if (key !== '__keywords') ns[key] = value;
+    const entries = Array.isArray(arg) ? (arg as Array<[string, unknown]>) : isMapping(arg) ? Object.entries(arg) : [];
+    for (const [key, value] of entries) if (key !== '__keywords') ns[key] = value;
   }
   return ns;
 }
@@ -598,12 +602,13 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
       assign(this, node.targets[0], value, frame);
       return;
     }
+    this._emitLine(`lineno = ${node.lineno}; colno = ${node.colno};`);
     this._emitLine(`${value} = runtime.pyUnpack(${value}, ${node.targets.length});`);
     node.targets.forEach((target: any, i: number) => assign(this, target, `${value}[${i}]`, frame));
   };
   function assign(compiler: any, target: any, value: string, frame: any): void {
     if (target instanceof nodes.LookupVal) {
-      compiler._emit('runtime.pySetItem(');
+      compiler._emit(`lineno = ${target.lineno}; colno = ${target.colno}; runtime.pySetItem(`);
       compiler._compileExpression(target.target, frame);
       compiler._emit(', ');
       compiler._compileExpression(target.val, frame);

@@ -70,6 +70,7 @@ const SYNTAX: Row[] = [
 const STATEMENTS: Row[] = [
   ['namespace', '{% set ns = namespace(n=0) %}{% for i in [1, 2, 3] %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}', '6'],
   ['namespace without args', '{% set ns = namespace() %}{% set ns.found = true %}{{ ns.found }}', 'true'],
+  ['dict()', "{{ dict(a=1) | tojson }} {{ dict({'a': 1}, b=2) | tojson }} {{ dict([('c', 3)]) | tojson }}", '{"a": 1} {"a": 1, "b": 2} {"c": 3}'],
   ['set a, b = 1, 2', '{% set a, b = 1, 2 %}{{ a }}{{ b }}', '12'],
   ['set a, b = list', '{% set a, b = [3, 4] %}{{ a }}{{ b }}', '34'],
   ['set block', '{% set x %}hi {{ 1 }}{% endset %}[{{ x }}]', '[hi 1]'],
@@ -214,6 +215,10 @@ describe('jinja dialect', () => {
       }
     })();
     expect(diagnostic).toMatchObject({ line: 2 });
+  });
+
+  it('reports a failed unpacking at its line', () => {
+    expect(() => render('a\n{% set a, b = [1] %}')).toThrow(/Line 1, Column \d+[\s\S]*cannot unpack 1 values into 2 names/);
   });
 
   it('installs its patches once: a second environment renders the same', () => {
