@@ -22,7 +22,14 @@ import { Renderer } from './renderer.js';
 import { genericTestName } from './test-names.js';
 import { unitTestNodes } from './unit-test-nodes.js';
 import { RefResolver } from './ref-resolver.js';
-import { checkIncrementalConfig } from '../run/incremental/incremental-config.js';
+import {
+  BATCH_SIZES,
+  checkIncrementalConfig,
+  INCREMENTAL_STRATEGIES,
+  lineAndColumn,
+  ON_SCHEMA_CHANGE,
+  placeOf,
+} from '../run/incremental/incremental-config.js';
 import type { ConfigTree } from '../project/project-schema.js';
 
 /** The parse pass's result: the manifest, plus what the compile pass needs to finish each node. */
@@ -335,14 +342,18 @@ function normalizeLists<T extends Record<string, unknown>>(config: T): T {
   return result as T;
 }
 
-function finishConfig(config: Record<string, unknown>, file: string, text?: string): NodeConfig {
+function finishConfig(config: Record<string, unknown>, file: string, text = ''): NodeConfig {
+  const bare = bareConfigNames(text, file);
+  if (bare.length > 0) throw new StrataError(bare);
   const materialized = config.materialized as Materialization;
   if (!MATERIALIZATIONS.has(materialized)) {
+    const list = Array.isArray(materialized);
     throw new StrataError({
       code: 'STR121',
-      message: `unknown materialization '${String(materialized)}'`,
+      message: list ? `materialized is a list (${JSON.stringify(materialized)}); it takes one name` : `unknown materialization '${String(materialized)}'`,
       file,
-      hint: 'use view, table, incremental or ephemeral',
+      ...placeOf(text, 'materialized'),
+      hint: list ? 'write +materialized: view, not [view] (in project.yml, a properties file or config())' : 'use view, table, incremental or ephemeral',
     });
   }
   // `config` is the caller's own fresh merge: normalized in place.
@@ -354,6 +365,35 @@ function finishConfig(config: Record<string, unknown>, file: string, text?: stri
   const incremental = checkIncrementalConfig(config, file, text);
   if (incremental.length > 0) throw new StrataError(incremental);
   return config as NodeConfig;
+}
+
+/** Values of config keys that are names a user means as text: `materialized=table` is an undefined variable. */
+const TEXT_VALUES: Record<string, readonly string[]> = {
+  materialized: [...MATERIALIZATIONS],
+  incremental_strategy: INCREMENTAL_STRATEGIES,
+  on_schema_change: ON_SCHEMA_CHANGE,
+  batch_size: BATCH_SIZES,
+};
+
+/**
+ * `config(materialized=table)`: Jinja reads `table` as a variable, undefined, so the config would be
+ * silently dropped. An error at the name, unless the template sets a variable of that name.
+ */
+function bareConfigNames(text: string, file: string): Diagnostic[] {
+  if (!text.includes('config')) return [];
+  const problems: Diagnostic[] = [];
+  for (const match of text.matchAll(/\b(materialized|incremental_strategy|on_schema_change|batch_size)\s*=\s*([A-Za-z_]\w*)\b(?!\s*[(.[])/g)) {
+    const [, key, name] = match;
+    if (!TEXT_VALUES[key].includes(name) || new RegExp(`\\bset\\s+${name}\\b`).test(text)) continue;
+    problems.push({
+      code: 'STR137',
+      message: `${key}=${name}: '${name}' is read as a variable, and none is set`,
+      file,
+      ...lineAndColumn(text, match.index + match[0].length - name.length),
+      hint: `quote it: ${key}='${name}'`,
+    });
+  }
+  return problems;
 }
 
 function fqnOf(projectName: string, path: string, roots: string[]): string[] {

@@ -109,10 +109,13 @@ export function parseEventTime(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-function placeOf(text: string, key: string): { line?: number; column?: number } {
+/** Where `key` first appears in `text` (1-based), if it does. */
+export function placeOf(text: string, key: string): { line?: number; column?: number } {
   const match = new RegExp(`\\b${key.replace(/[+]/g, '\\+')}\\b`).exec(text);
-  if (!match) return {};
-  const before = text.slice(0, match.index);
-  const line = before.split('\n').length;
-  return { line, column: match.index - before.lastIndexOf('\n') };
+  return match ? lineAndColumn(text, match.index) : {};
+}
+
+export function lineAndColumn(text: string, index: number): { line: number; column: number } {
+  const before = text.slice(0, index);
+  return { line: before.split('\n').length, column: index - before.lastIndexOf('\n') };
 }
