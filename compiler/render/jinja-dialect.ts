@@ -131,7 +131,56 @@ const TEST_NAME_OF_TOKEN: Record<string, string> = { none: 'none', null: 'none',
 /** Words after `x is test` that end the test instead of being its argument. */
 const NOT_A_TEST_ARGUMENT = new Set(['and', 'or', 'else', 'if', 'in', 'not', 'is']);
 
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\\': '\\', "'": "'", '"': '"', n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v',
+};
+const HEX_ESCAPE_DIGITS: Record<string, number> = { x: 2, u: 4, U: 8 };
+
+/**
+ * String literals with Python's escapes: `\x41`, `\u00e9`, octal, and an unknown escape such as
+ * `\d` kept as written (nunjucks dropped the backslash, which broke regular expressions in templates).
+ */
+function patchLexer(lexer: any): void {
+  const tokenizer = Object.getPrototypeOf(lexer.lex('', {}));
+  tokenizer._parseString = function (this: any, delimiter: string) {
+    this.forward();
+    let text = '';
+    while (!this.isFinished() && this.current() !== delimiter) {
+      const cur = this.current();
+      this.forward();
+      if (cur !== '\\') {
+        text += cur;
+        continue;
+      }
+      const next = this.current();
+      const digits = HEX_ESCAPE_DIGITS[next];
+      const hex = digits === undefined ? '' : this.str.substr(this.index + 1, digits);
+      if (Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, next)) {
+        text += SIMPLE_ESCAPES[next];
+        this.forward();
+      } else if (digits !== undefined && hex.length === digits && /^[0-9a-fA-F]+$/.test(hex)) {
+        text += String.fromCodePoint(parseInt(hex, 16));
+        this.forwardN(digits + 1);
+      } else if (/^[0-7]$/.test(next)) {
+        let octal = '';
+        while (octal.length < 3 && /^[0-7]$/.test(this.current())) {
+          octal += this.current();
+          this.forward();
+        }
+        text += String.fromCharCode(parseInt(octal, 8));
+      } else if (next === '\n') {
+        this.forward();
+      } else {
+        text += '\\';
+      }
+    }
+    this.forward();
+    return text;
+  };
+}
+
 function patchParser({ parser: { Parser }, nodes, lexer }: NunjucksInternals, dialect: DialectNodes): void {
+  patchLexer(lexer);
   const proto = Parser.prototype;
   const closing = (type: string) =>
     type === lexer.TOKEN_RIGHT_PAREN || type === lexer.TOKEN_RIGHT_BRACKET || type === lexer.TOKEN_RIGHT_CURLY;
@@ -271,16 +320,23 @@ function patchParser({ parser: { Parser }, nodes, lexer }: NunjucksInternals, di
     return new dialect.Slice(open.lineno, open.colno, target, parts[0], parts[1], parts[2]);
   }
 
-  // `True`, `False`, `None` are constants, as in Python.
+  // `True`, `False`, `None` are constants, and adjacent string literals are one string, as in Python.
   const parsePrimary = proto.parsePrimary;
   proto.parsePrimary = function (this: any, noPostfix: boolean) {
     const tok = this.peekToken();
+    let node: any;
     if (tok && tok.type === lexer.TOKEN_SYMBOL && Object.prototype.hasOwnProperty.call(KEYWORD_CONSTANTS, tok.value)) {
       this.nextToken();
-      const node = new nodes.Literal(tok.lineno, tok.colno, KEYWORD_CONSTANTS[tok.value]);
-      return noPostfix ? node : this.parsePostfix(node);
+      node = new nodes.Literal(tok.lineno, tok.colno, KEYWORD_CONSTANTS[tok.value]);
+    } else if (tok && tok.type === lexer.TOKEN_STRING) {
+      this.nextToken();
+      let text = tok.value;
+      while (this.peekToken()?.type === lexer.TOKEN_STRING) text += this.nextToken().value;
+      node = new nodes.Literal(tok.lineno, tok.colno, text);
+    } else {
+      return parsePrimary.call(this, noPostfix);
     }
-    return parsePrimary.call(this, noPostfix);
+    return noPostfix ? node : this.parsePostfix(node);
   };
 
   // `x is test`, `x is test(arg)`, `x is test arg`, `x is not none`, `x is true`.

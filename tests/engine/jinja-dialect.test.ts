@@ -44,6 +44,8 @@ const SYNTAX: Row[] = [
   ['dict key: number', "{% set d = {1: 'one', 2: 'two'} %}{{ d[2] }}", 'two'],
   ['dict key: variable', "{% set k = 'v' %}{{ {k: 1} | tojson }}", '{"v": 1}'],
   ['string literal spanning lines', "{{ 'a\nb' }}", 'a\nb'],
+  ['adjacent string literals', "{{ 'a' \"b\"\n 'c' }}", 'abc'],
+  ['Python escapes in strings', "{{ '\\d+\\.\\x41\\u00e9\\t|\\'' }}", "\\d+\\.Aé\t|'"],
   ['None True False', '{{ None is none }} {{ True }} {{ False }}', 'true true false'],
   ['none true false', '{{ none is none }} {{ true }} {{ false }}', 'true true false'],
   ['slice x[1:]', "{{ 'abcd'[1:] }} {{ [1, 2, 3][1:] | join(',') }}", 'bcd 2,3'],
