@@ -1,12 +1,13 @@
 /**
  * Teaches nunjucks the Jinja2 dialect dbt projects and packages are written in: trailing commas,
  * `*args`/`**kwargs` in calls, `varargs`/`kwargs` in macros, expression dict keys, tuples, `namespace()`
- * with `{% set ns.x = … %}`, `{% set a, b = … %}`, `{% break %}`/`{% continue %}`, `{% do %}`, loop
- * filters, `is` tests with bare arguments, slices, Python methods and operators, `return()` in macros.
+ * with `{% set ns.x = … %}`, `{% set a, b = … %}`, `{% break %}`/`{% continue %}`, `{% do %}`,
+ * `{% with %}`, loop filters, `is` tests with bare arguments, slices, Python string escapes, Python
+ * truthiness, methods and operators, `return()` in macros.
  *
- * Every change to nunjucks' parser, compiler and runtime lives here. They are prototype patches made
- * once per process, at install: nothing is added to the work of a render beyond the code a template
- * compiles to.
+ * Every change to nunjucks' lexer, parser, compiler and runtime lives here (filters and tests in
+ * jinja-filters.ts, Python semantics in python-methods.ts). The patches are made once per process, at
+ * install; a render does no extra work beyond the helpers its compiled code calls.
  */
 import { JINJA_FILTERS, JINJA_TESTS } from './jinja-filters.js';
 import {
@@ -29,7 +30,7 @@ export class MacroReturn {
 }
 
 /** The parts of the nunjucks module this file extends (its internals have no published types). */
-export interface NunjucksInternals {
+interface NunjucksInternals {
   runtime: any;
   nodes: any;
   lexer: any;

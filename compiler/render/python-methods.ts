@@ -94,6 +94,7 @@ function sliceBound(index: number | null | undefined, length: number, fallback: 
 /** `x[start:stop:step]` on a string or list. */
 export function pySlice(value: unknown, start: number | null, stop: number | null, step: number | null): unknown {
   if (value === null || value === undefined) return value;
+  if (value instanceof String) value = String(value);
   const items: any = typeof value === 'string' ? value : Array.isArray(value) ? value : Array.from(value as Iterable<unknown>);
   const by = step ?? 1;
   if (by === 0) throw new Error('slice step cannot be zero');

@@ -134,6 +134,7 @@ const METHODS: Row[] = [
   ['str.isdigit isalpha isupper islower', "{{ '12'.isdigit() }}{{ 'ab'.isalpha() }}{{ 'AB'.isupper() }}{{ 'ab'.islower() }}{{ 'a1'.isdigit() }}", 'truetruetruetruefalse'],
   ['str.zfill center ljust rjust', "{{ '42'.zfill(5) }}|{{ 'ab'.center(6, '*') }}|{{ 'a'.ljust(3, '.') }}|{{ 'a'.rjust(3) }}", '00042|**ab**|a..|  a'],
   ['str.partition', "{{ 'a=b=c'.partition('=') | join('|') }}", 'a|=|b=c'],
+  ['slicing a macro result', '{% macro m() %}abc{% endmacro %}{{ m()[1:] }}{{ m()[-1] }}', 'bcc'],
   ['methods on a macro result', '{% macro m() %}  Hi  {% endmacro %}[{{ m().strip().lower() }}]', '[hi]'],
   ['list.append extend pop insert remove', '{% set xs = [1, 2, 3] %}{% do xs.append(4) %}{% do xs.insert(0, 0) %}{% do xs.remove(2) %}{{ xs.pop() }}{{ xs.pop(0) }}{{ xs | join(",") }}', '401,3'],
   ['list.index count reverse sort copy', '{% set xs = [3, 1, 2, 1] %}{{ xs.index(2) }}{{ xs.count(1) }}{% set ys = xs.copy() %}{% do ys.sort() %}{% do xs.reverse() %}{{ xs | join(",") }} {{ ys | join(",") }}', '221,2,1,3 1,1,2,3'],
