@@ -459,7 +459,7 @@ function outsideLoops<T>(parser: any, parse: () => T): T {
   }
 }
 
-const LOOP_NEIGHBOURS = new Set(['cycle', 'previtem', 'nextitem']);
+const LOOP_NEIGHBOURS = new Set(['cycle', 'previtem', 'nextitem', 'changed', 'depth', 'depth0']);
 
 function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInternals, dialect: DialectNodes): void {
   const proto = Compiler.prototype;
@@ -638,7 +638,8 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
     emitTruth(this, node.cond, inner);
     this._emit('; })');
   };
-  // `loop.cycle()`, `loop.previtem`, `loop.nextitem`: bound only in loops whose body uses them.
+  // `loop.cycle()`, `loop.previtem`, `loop.nextitem`, `loop.changed()`, `loop.depth`: bound only in
+  // loops whose body uses them.
   const emitLoopBindings = proto._emitLoopBindings;
   proto._emitLoopBindings = function (this: any, node: any, arr: string, i: string, len: string) {
     emitLoopBindings.call(this, node, arr, i, len);
@@ -804,6 +805,14 @@ function patchRuntime(runtime: any): void {
   runtime.pyLoopNeighbours = (frame: any, items: unknown, i: number): void => {
     const loop = frame.variables.loop;
     loop.cycle = (...values: unknown[]) => values[i % values.length];
+    loop.depth = 1;
+    loop.depth0 = 0;
+    if (i === 0) delete loop.lastChanged;
+    loop.changed = (...values: unknown[]) => {
+      const changed = !('lastChanged' in loop) || !pyEq(loop.lastChanged, values);
+      loop.lastChanged = values;
+      return changed;
+    };
     if (Array.isArray(items)) {
       loop.previtem = i > 0 ? items[i - 1] : undefined;
       loop.nextitem = items[i + 1];

@@ -97,6 +97,7 @@ const STATEMENTS: Row[] = [
   ['loop.previtem / nextitem', '{% for x in [1, 2, 3] %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }} {% endfor %}', '<1>2 1<2>3 2<3> '],
   ['with', '{% set a = 1 %}{% with a = 2, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}{{ b is defined }}', '211false'],
   ['break inside with', '{% for i in [1, 2, 3] %}{% with j = i %}{% if j == 2 %}{% break %}{% endif %}{{ j }}{% endwith %}{% endfor %}', '1'],
+  ['loop.changed / depth', "{% for x in [1, 1, 2] %}{{ loop.changed(x) }}{{ loop.depth }} {% endfor %}", 'true1 false1 true1 '],
   ['range', '{{ range(3) | join(",") }} {{ range(1, 7, 2) | join(",") }}', '0,1,2 1,3,5'],
 ];
 
