@@ -9,6 +9,9 @@ import type { Reporter } from '../diagnostics/reporter.js';
 import { compileNode } from '../render/compile-node.js';
 import { compileUnitTest, declaredInputColumns } from '../render/compile-unit-test.js';
 import { compileInline } from '../render/inline-query.js';
+import { dbtListEntry } from '../artifacts/dbt-list.js';
+import { macroIdIndex } from '../artifacts/dbt-node.js';
+import { targetInfo } from '../artifacts/target-info.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { describeProject, loadProjectFor, openSession, select, type CommonArgs } from './session.js';
 
@@ -21,7 +24,7 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
   const session = openSession(args, reporter);
   const selection = select(session, args, reporter);
   const { project, parsed } = session;
-  const writer = new TargetWriter(project.root, project.paths.target, project.name);
+  const writer = new TargetWriter(project.root, project.paths.target, project.name, targetInfo(parsed, session.invocationId));
   const compiled = new Map<NodeId, string>();
   for (const id of selection.ids) {
     const node = parsed.manifest.nodes[id];
@@ -52,21 +55,11 @@ export function listCommand(args: CommonArgs & { output?: string; resourceType?:
   if (args.resourceType?.length) ids = ids.filter((id) => args.resourceType!.includes(manifest.nodes[id].resourceType));
   const nodes = ids.map((id) => manifest.nodes[id]);
   switch (args.output ?? 'selector') {
-    case 'json':
-      for (const n of nodes) {
-        print(
-          JSON.stringify({
-            unique_id: n.id,
-            name: n.name,
-            resource_type: n.resourceType,
-            original_file_path: n.path,
-            relation: isTestNode(n) ? null : `${n.schema}.${n.alias}`,
-            config: { materialized: n.config.materialized, tags: n.config.tags, schema: n.config.schema, alias: n.config.alias },
-            depends_on: n.dependsOn,
-          }),
-        );
-      }
+    case 'json': {
+      const macroIds = macroIdIndex(manifest.macros, manifest.projectName);
+      for (const n of nodes) print(JSON.stringify(dbtListEntry(n, macroIds)));
       break;
+    }
     case 'name':
       for (const n of nodes) print(n.name);
       break;

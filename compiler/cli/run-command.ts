@@ -5,6 +5,7 @@ import type { Reporter } from '../diagnostics/reporter.js';
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { deferToState, loadStateManifest } from '../graph/state-manifest.js';
 import { buildPlan, type Command, type Plan, type UpstreamRelation } from '../plan/build-plan.js';
+import { targetInfo } from '../artifacts/target-info.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { existingRelations } from '../run/relation-sql.js';
 import { runProjectHooks } from '../run/project-hooks.js';
@@ -39,9 +40,9 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   }
   const plan = buildPlan(session.parsed.manifest, session.dag, selection.ids, command);
   const { project, parsed } = session;
-  const writer = new TargetWriter(project.root, project.paths.target, project.name);
-  writer.writeManifest(parsed.manifest);
+  const writer = new TargetWriter(project.root, project.paths.target, project.name, targetInfo(parsed, session.invocationId));
   if (plan.steps.length === 0) {
+    writer.writeManifest(parsed.manifest);
     reporter.info('Nothing to do: the selection matched no node this command runs.');
     return 0;
   }
@@ -75,12 +76,14 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     // As in dbt, on-run-end runs whatever happened to the nodes.
     const endCode = await runProjectHooks(parsed, adapter, 'on-run-end').then(() => 0, hookFailed);
     const elapsed = (Date.now() - started) / 1000;
-    writer.writeRunResults(results, elapsed, command, session.invocationId);
+    writer.writeRunResults(results, elapsed, command, session.invocationId, parsed.manifest);
     writer.flush();
     reporter.event({ type: 'run-finished', results, elapsed });
     const failed = results.some((r) => r.status === 'error' || r.status === 'fail' || (r.status === 'skipped' && args.failFast));
     return failed || endCode !== 0 ? 1 : 0;
   } finally {
+    // After the run (whatever stopped it), so each node's compiled code is in the manifest, as in dbt's.
+    writer.writeManifest(parsed.manifest);
     await adapter.close();
   }
 }

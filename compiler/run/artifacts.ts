@@ -1,20 +1,30 @@
 import { hash as digest } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { dbtManifestMembers } from '../artifacts/dbt-manifest.js';
+import type { ArtifactContext } from '../artifacts/dbt-node.js';
+import { dbtRunResults } from '../artifacts/dbt-run-results.js';
+import { writeJsonStream } from '../artifacts/json-stream.js';
+import { RUN_EXTRAS_FILE, STATE_FILE, strataRunExtras, strataStateMembers } from '../artifacts/strata-state.js';
 import type { ManifestNode, Manifest } from '../manifest/types.js';
 import type { NodeResult } from './events.js';
 
+/** What the artifacts say about the target and the invocation; unknown parts are written as null. */
+export type TargetInfo = Partial<Pick<ArtifactContext, 'adapterType' | 'database' | 'invocationId' | 'macroSql'>>;
+
 /**
- * The writers of target/: manifest.json, run_results.json, compiled/ and run/ (as dbt lays them out).
+ * The writers of target/: manifest.json and run_results.json in dbt's shapes (with Strata's own fields
+ * in strata_state.json and strata_run_results.json), compiled/ and run/ (as dbt lays them out).
  * Generic tests, which have no file of their own, are written as `<yaml path>/<test name>.sql`.
  */
 export class TargetWriter {
   readonly dir: string;
   private readonly targetPath: string;
   constructor(
-    root: string,
+    private readonly root: string,
     targetPath: string,
     private readonly projectName: string,
+    private readonly info: TargetInfo = {},
   ) {
     this.dir = join(root, targetPath);
     this.targetPath = targetPath.replace(/\/+$/, '');
@@ -89,28 +99,45 @@ export class TargetWriter {
     writeFile(this.nodeFile('run', node), sql);
   }
 
+  /** The manifest last written: run_results.json takes each node's compiled SQL from it. */
+  private manifest: Manifest | undefined;
+
+  /** manifest.json (dbt's v12) and strata_state.json. Write it after a run, so compiled code is in it. */
   writeManifest(manifest: Manifest): void {
-    writeJsonInChunks(join(this.dir, 'manifest.json'), { metadata: { generator: 'strata' }, ...manifest }, MANIFEST_SPLIT_KEYS);
+    this.manifest = manifest;
+    const context = this.context();
+    const compiledPath = (node: ManifestNode) => `${this.targetPath}/${this.nodeKey('compiled', node)}`;
+    writeJsonStream(join(this.dir, 'manifest.json'), dbtManifestMembers(manifest, context, compiledPath));
+    writeJsonStream(join(this.dir, STATE_FILE), strataStateMembers(manifest, context.generatedAt, context.invocationId));
   }
 
-  writeRunResults(results: NodeResult[], elapsed: number, command: string, invocationId: string): void {
-    const document = {
-      metadata: { generator: 'strata', generated_at: new Date().toISOString(), invocation_id: invocationId, command },
-      elapsed_time: elapsed,
-      results: results.map((r) => ({
-        unique_id: r.id,
-        status: r.status,
-        message: r.message,
-        execution_time: r.executionTime,
-        timing: [{ name: 'execute', started_at: r.startedAt, completed_at: r.completedAt }],
-        adapter_response: r.rowsAffected === undefined ? {} : { rows_affected: r.rowsAffected },
-        failures: r.failures ?? null,
-        relation_name: r.relation ?? null,
-        compiled_path: r.compiledPath ?? null,
-        error: r.error ?? null,
-      })),
+  /** run_results.json (dbt's v6) and strata_run_results.json. */
+  writeRunResults(results: NodeResult[], elapsed: number, command: string, invocationId: string, manifest = this.manifest): void {
+    const context = { ...this.context(), invocationId };
+    writeFile(join(this.dir, 'run_results.json'), JSON.stringify(dbtRunResults(results, elapsed, command, context, manifest), null, 2));
+    writeFile(join(this.dir, RUN_EXTRAS_FILE), JSON.stringify(strataRunExtras(results, invocationId)));
+  }
+
+  private context(): ArtifactContext {
+    return {
+      projectName: this.projectName,
+      targetPath: this.targetPath,
+      adapterType: this.info.adapterType ?? null,
+      database: this.info.database ?? null,
+      invocationId: this.info.invocationId ?? null,
+      generatedAt: new Date().toISOString(),
+      macroSql: this.info.macroSql,
+      seedChecksum: (node) => this.seedChecksum(node),
     };
-    writeFile(join(this.dir, 'run_results.json'), JSON.stringify(document, null, 2));
+  }
+
+  /** dbt's checksum of a seed: sha256 of the CSV file (read when written: seeds are few). */
+  private seedChecksum(node: ManifestNode): string | undefined {
+    try {
+      return digest('sha256', readFileSync(join(this.root, node.path)), 'hex');
+    } catch {
+      return undefined;
+    }
   }
 }
 
@@ -129,69 +156,4 @@ function makeDirOf(file: string): void {
     mkdirSync(dir, { recursive: true });
     madeDirs.add(dir);
   }
-}
-
-const MANIFEST_SPLIT_KEYS: ReadonlySet<string> = new Set(['nodes', 'sources']);
-const CHUNK_BYTES = 1 << 20;
-
-/**
- * Writes exactly `JSON.stringify(document)` to `file`, without ever holding it as one string: the
- * members of the objects under `splitKeys` are stringified one at a time and written in chunks of
- * 1 MB. At 10,000 models manifest.json is 17 MB; as one string, then one 17 MB Buffer of fresh memory,
- * its write took five times as long.
- */
-function writeJsonInChunks(file: string, document: Record<string, unknown>, splitKeys: ReadonlySet<string>): void {
-  makeDirOf(file);
-  const fd = openSync(file, 'w');
-  try {
-    // Texts are encoded straight into one reused buffer (appending them to a string, then encoding
-    // that, spent most of the time flattening the string).
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    let used = 0;
-    const writeAll = (bytes: Buffer, length: number) => {
-      for (let written = 0; written < length; ) written += writeSync(fd, bytes, written, length - written);
-    };
-    const flush = () => {
-      writeAll(buffer, used);
-      used = 0;
-    };
-    const emit = (text: string) => {
-      // A UTF-16 code unit takes at most 3 bytes in UTF-8, so `text` fits whole (write() never splits a character).
-      if (used + text.length * 3 > CHUNK_BYTES) flush();
-      if (text.length * 3 > CHUNK_BYTES) {
-        const bytes = Buffer.from(text, 'utf8');
-        writeAll(bytes, bytes.length);
-      } else {
-        used += buffer.write(text, used, 'utf8');
-      }
-    };
-    let separator = '{';
-    for (const key of Object.keys(document)) {
-      const value = document[key];
-      if (splitKeys.has(key) && isPlainObject(value)) {
-        emit(`${separator}${JSON.stringify(key)}:`);
-        let memberSeparator = '{';
-        for (const member of Object.keys(value)) {
-          const text = JSON.stringify(value[member]) as string | undefined;
-          if (text === undefined) continue;
-          emit(`${memberSeparator}${JSON.stringify(member)}:${text}`);
-          memberSeparator = ',';
-        }
-        emit(memberSeparator === '{' ? '{}' : '}');
-      } else {
-        const text = JSON.stringify(value) as string | undefined;
-        if (text === undefined) continue;
-        emit(`${separator}${JSON.stringify(key)}:${text}`);
-      }
-      separator = ',';
-    }
-    emit(separator === '{' ? '{}' : '}');
-    flush();
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }

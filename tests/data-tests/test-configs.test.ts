@@ -74,7 +74,8 @@ describeEachEngine('test configs', (engine) => {
     // store_failures: the failing rows are kept in <schema>_test_failures.<test name>, named in the output.
     expect(summary('not_null_customers_country_id')).toEqual(['fail', 2]);
     const stored = `${schema}_test_failures.not_null_customers_country_id`;
-    expect(results.get('not_null_customers_country_id')?.relation_name).toBe(stored);
+    // run_results.json names it as dbt-postgres does: "database"."schema"."identifier".
+    expect(results.get('not_null_customers_country_id')?.relation_name).toMatch(new RegExp(`^"[^"]+"\\."${schema}_test_failures"\\."not_null_customers_country_id"$`));
     expect(result.stdout).toContain(`2 failing rows (stored in ${stored})`);
     expect(result.stdout).toMatch(/WARN test not_null_customers_name\s*\.+\s*\[WARN 1/);
     expect(result.stdout).toMatch(/Done\. PASS=\d+ WARN=2 ERROR=1/);

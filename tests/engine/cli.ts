@@ -54,18 +54,21 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
   }
 }
 
+/** A result of run_results.json (dbt's shape), with `error` from strata_run_results.json. */
 export interface RunResult {
   unique_id: string;
   status: 'success' | 'error' | 'fail' | 'warn' | 'pass' | 'skipped';
   message: string;
   timing: { name: string; started_at: string; completed_at: string }[];
+  relation_name: string | null;
   error: { message: string; file?: string } | null;
 }
 
 /** target/run_results.json's results by node name (`model.shop.x` → `x`). */
 export function runResults(dir: string): Map<string, RunResult> {
   const document = JSON.parse(fs.readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')) as { results: RunResult[] };
-  return new Map(document.results.map((r) => [r.unique_id.split('.').slice(2).join('.'), r]));
+  const extras = JSON.parse(fs.readFileSync(path.join(dir, 'target/strata_run_results.json'), 'utf8')) as { results: Record<string, { error: RunResult['error'] }> };
+  return new Map(document.results.map((r) => [r.unique_id.split('.').slice(2).join('.'), { ...r, error: extras.results[r.unique_id]?.error ?? null }]));
 }
 
 /** Status of each node in run_results.json, by name, sorted by name. */

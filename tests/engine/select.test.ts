@@ -49,25 +49,27 @@ describe.concurrent('selection through strata ls', () => {
     expect(result.stdout.split('\n').filter(Boolean)).toEqual(['stg_orders', 'int_orders', 'fct_orders', 'report']);
   });
 
-  it('--output json: one object a line, with ids, files, relations and dependencies', async () => {
+  it('--output json: one object a line in the shape of dbt ls --output json', async () => {
     const result = await strata(['ls', '--project-dir', DAG, '--select', 'int_orders+1', '--output', 'json']);
     expect(result.exitCode, result.output).toBe(0);
     const rows = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(rows).toEqual([
       {
-        unique_id: 'model.dag.int_orders',
         name: 'int_orders',
         resource_type: 'model',
+        package_name: 'dag',
         original_file_path: 'models/intermediate/int_orders.sql',
-        relation: 'public.int_orders',
-        config: { materialized: 'view', tags: ['hourly'] },
-        depends_on: { nodes: ['model.dag.stg_orders'], macros: [] },
+        unique_id: 'model.dag.int_orders',
+        alias: 'int_orders',
+        config: expect.objectContaining({ materialized: 'view', tags: ['hourly'], enabled: true, 'pre-hook': [], docs: { show: true, node_color: null } }),
+        tags: ['hourly'],
+        depends_on: { macros: [], nodes: ['model.dag.stg_orders'] },
       },
       expect.objectContaining({
         unique_id: 'model.dag.fct_orders',
         resource_type: 'model',
         original_file_path: 'models/gold/fct_orders.sql',
-        config: { materialized: 'table', tags: ['gold'] },
+        config: expect.objectContaining({ materialized: 'table', tags: ['gold'] }),
         depends_on: { nodes: expect.arrayContaining(['model.dag.int_orders', 'model.dag.dim_customers']), macros: [] },
       }),
     ]);

@@ -3,6 +3,7 @@
  * (no database): compile, keep target/manifest.json aside, edit, select against it. The same
  * fingerprints decide what watch mode reruns.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +46,7 @@ describe('state:modified against a saved manifest', () => {
     const compiled = await strata(['compile', '--project-dir', dir]);
     expect(compiled.exitCode).toBe(0);
     fs.mkdirSync(stateDir);
-    fs.copyFileSync(path.join(dir, 'target/manifest.json'), path.join(stateDir, 'manifest.json'));
+    for (const file of ['manifest.json', 'strata_state.json']) fs.copyFileSync(path.join(dir, 'target', file), path.join(stateDir, file));
   });
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -76,6 +77,101 @@ describe('state:modified against a saved manifest', () => {
 
   it('selects new nodes with state:new', async () => {
     writeFiles(dir, { 'models/f.sql': "select id from {{ ref('e') }}\n" });
+    expect(await ls('state:new')).toEqual(['f']);
+  });
+});
+
+/** dbt's checksum of a file: sha256 of its text, surrounding whitespace stripped. */
+const dbtChecksum = (text: string) => ({ name: 'sha256', checksum: createHash('sha256').update(text.trim()).digest('hex') });
+
+/** The config dbt 1.8+ writes for a model, every default spelled out. */
+const dbtModelConfig = (materialized: string) => ({
+  enabled: true, alias: null, schema: null, database: null, tags: [], meta: {}, group: null, materialized,
+  incremental_strategy: null, batch_size: null, lookback: 1, begin: null, persist_docs: {}, 'post-hook': [], 'pre-hook': [],
+  quoting: {}, column_types: {}, full_refresh: null, unique_key: null, on_schema_change: 'ignore', on_configuration_change: 'apply',
+  grants: {}, packages: [], docs: { show: true, node_color: null }, contract: { enforced: false, alias_types: true },
+  event_time: null, concurrent_batches: null, access: 'protected',
+});
+
+/**
+ * A manifest.json as dbt itself writes it for PROJECT (the fields --state reads; no strata_state.json):
+ * file checksums, configs with dbt's defaults, macro ids of dbt's built-ins and of the project.
+ */
+function dbtWrittenManifest(): Record<string, unknown> {
+  const model = (name: string, macros: string[], parents: string[]) => [
+    `model.st.${name}`,
+    {
+      resource_type: 'model', name, schema: 'public', alias: name, package_name: 'st', original_file_path: `models/${name}.sql`,
+      checksum: dbtChecksum(PROJECT[`models/${name}.sql`]!), config: dbtModelConfig('view'),
+      depends_on: { macros, nodes: parents },
+    },
+  ];
+  const macro = (name: string) => [`macro.st.${name}`, { name, package_name: 'st', unique_id: `macro.st.${name}`, macro_sql: PROJECT[`macros/${name}.sql`]!.trim(), depends_on: { macros: [] } }];
+  return {
+    metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', dbt_version: '1.8.9', invocation_id: 'from-dbt' },
+    nodes: Object.fromEntries([
+      model('a', [], []),
+      model('b', ['macro.st.cents'], ['model.st.a']),
+      model('c', [], ['model.st.b']),
+      model('d', [], ['model.st.c']),
+      model('e', [], []),
+      [
+        'test.st.not_null_c_id.5fb22c2a8b',
+        {
+          resource_type: 'test', name: 'not_null_c_id', schema: 'public_dbt_test__audit', alias: 'not_null_c_id', checksum: { name: 'none', checksum: '' },
+          config: { enabled: true, alias: null, schema: 'dbt_test__audit', database: null, tags: [], meta: {}, group: null, materialized: 'test', severity: 'ERROR',
+            store_failures: null, store_failures_as: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' },
+          depends_on: { macros: ['macro.dbt.test_not_null', 'macro.dbt.get_where_subquery'], nodes: ['model.st.c'] },
+          test_metadata: { name: 'not_null', kwargs: { column_name: 'id', model: "{{ get_where_subquery(ref('c')) }}" }, namespace: null },
+        },
+      ],
+    ]),
+    sources: {},
+    macros: Object.fromEntries([
+      macro('cents'),
+      macro('other'),
+      ['macro.dbt.test_not_null', { name: 'test_not_null', package_name: 'dbt', macro_sql: '{% test not_null(model, column_name) %}…{% endtest %}', depends_on: { macros: [] } }],
+    ]),
+    unit_tests: {},
+  };
+}
+
+describe('state:modified against a manifest written by dbt', () => {
+  let dir: string;
+  let stateDir: string;
+  const ls = async (selector: string) => {
+    const result = await strata(['ls', '--project-dir', dir, '--state', stateDir, '--select', selector, '--output', 'name']);
+    expect(result.stderr.replace(/.*STR304.*matched no enabled node\n/, '')).toBe('');
+    expect(result.exitCode).toBe(0);
+    return result.stdout.trim().split('\n').filter(Boolean).sort();
+  };
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-dbt-state-'));
+    stateDir = path.join(dir, 'dbt-target');
+    writeFiles(dir, PROJECT);
+    writeFiles(stateDir, { 'manifest.json': JSON.stringify(dbtWrittenManifest()) });
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('finds nothing changed when the files are the ones dbt parsed', async () => {
+    expect(await ls('state:modified')).toEqual([]);
+    expect(await ls('state:new')).toEqual([]);
+  });
+
+  it("compares dbt's checksum, config and called macros' text", async () => {
+    writeFiles(dir, {
+      'models/c.sql': "select id, 'changed' as note from {{ ref('b') }}\n",
+      'macros/cents.sql': '{% macro cents(x) %}({{ x }} * 100)::int{% endmacro %}\n',
+      'macros/other.sql': '{% macro other() %}2{% endmacro %}\n',
+      'models/e.sql': "{{ config(materialized='table') }}\nselect 2 as id\n",
+      'models/f.sql': "select id from {{ ref('e') }}\n",
+    });
+    expect(await ls('state:modified.body')).toEqual(['c', 'e', 'not_null_c_id']);
+    expect(await ls('state:modified.macros')).toEqual(['b']);
+    expect(await ls('state:modified.configs')).toEqual(['e']);
+    expect(await ls('state:modified+')).toEqual(['b', 'c', 'd', 'e', 'f', 'not_null_c_id']);
     expect(await ls('state:new')).toEqual(['f']);
   });
 });

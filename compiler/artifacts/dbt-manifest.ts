@@ -1,0 +1,110 @@
+/**
+ * `target/manifest.json` in dbt's manifest v12 shape, produced member by member for the streaming
+ * writer: nodes are mapped one at a time as they are written, never all held in dbt's shape at once.
+ */
+import { hash as digest } from 'node:crypto';
+import type { Manifest, ManifestNode } from '../manifest/types.js';
+import { dbtMacro, dbtNode, dbtSource, dbtUnitTest, macroIdIndex, type ArtifactContext } from './dbt-node.js';
+import { StreamedObject } from './json-stream.js';
+
+export const MANIFEST_SCHEMA = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
+/** The dbt release whose published schemas our artifacts follow; tools gate features on it. */
+export const DBT_VERSION = '1.11.6';
+
+/**
+ * The members of manifest.json, in dbt's order. `compiledPath(node)` is where the node's compiled SQL
+ * was written (relative to the project root).
+ *
+ * @example writeJsonStream(file, dbtManifestMembers(manifest, context, (n) => `target/compiled/pagila/${n.path}`))
+ */
+export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext, compiledPath: (node: ManifestNode) => string): [string, unknown][] {
+  const macroIds = macroIdIndex(manifest.macros, context.projectName);
+  const createdAt = Date.parse(context.generatedAt) / 1000 || Date.now() / 1000;
+  const ids = Object.keys(manifest.nodes);
+  return [
+    ['metadata', dbtMetadata(context, MANIFEST_SCHEMA, true)],
+    [
+      'nodes',
+      new StreamedObject(function* () {
+        for (const id of ids) {
+          const node = manifest.nodes[id]!;
+          if (node.resourceType !== 'unit_test') yield [id, dbtNode(node, context, macroIds, compiledPath(node), createdAt)];
+        }
+      }),
+    ],
+    ['sources', new StreamedObject(() => Object.keys(manifest.sources).map((id) => [id, dbtSource(manifest.sources[id]!, context, createdAt)] as const))],
+    [
+      'macros',
+      new StreamedObject(() =>
+        Object.keys(manifest.macros).map((key) => {
+          const macro = dbtMacro(key, manifest.macros[key]!, context, macroIds, createdAt);
+          return [macro.unique_id as string, macro] as const;
+        }),
+      ),
+    ],
+    ['docs', {}],
+    ['exposures', {}],
+    ['metrics', {}],
+    ['groups', {}],
+    ['selectors', {}],
+    ['disabled', {}],
+    ...graphMaps(manifest),
+    ['group_map', {}],
+    ['saved_queries', {}],
+    ['semantic_models', {}],
+    [
+      'unit_tests',
+      new StreamedObject(function* () {
+        for (const id of ids) {
+          const node = manifest.nodes[id]!;
+          if (node.resourceType === 'unit_test' && node.unitTest) yield [id, dbtUnitTest(node, createdAt)];
+        }
+      }),
+    ],
+  ];
+}
+
+/**
+ * `parent_map` and `child_map` over nodes, sources and unit tests, as dbt builds them: every id is a
+ * key of both, children in the order their parents were found.
+ */
+function graphMaps(manifest: Manifest): [string, unknown][] {
+  const parents: Record<string, string[]> = {};
+  const children: Record<string, string[]> = {};
+  for (const id of Object.keys(manifest.sources)) {
+    parents[id] = [];
+    children[id] = [];
+  }
+  for (const id of Object.keys(manifest.nodes)) {
+    children[id] ??= [];
+    parents[id] = [...new Set(manifest.nodes[id]!.dependsOn.nodes)];
+  }
+  for (const id of Object.keys(parents)) for (const parent of parents[id]!) (children[parent] ??= []).push(id);
+  return [
+    ['parent_map', new StreamedObject(() => Object.entries(parents))],
+    ['child_map', new StreamedObject(() => Object.entries(children))],
+  ];
+}
+
+/** The metadata block dbt writes at the top of every artifact. */
+export function dbtMetadata(context: ArtifactContext, schema: string, manifest: boolean): Record<string, unknown> {
+  const common = {
+    dbt_schema_version: schema,
+    dbt_version: DBT_VERSION,
+    generated_at: context.generatedAt,
+    invocation_id: context.invocationId,
+    invocation_started_at: null,
+    env: {},
+  };
+  if (!manifest) return common;
+  return {
+    ...common,
+    project_name: context.projectName,
+    // dbt's project_id: the md5 of the project name.
+    project_id: digest('md5', context.projectName, 'hex'),
+    user_id: null,
+    send_anonymous_usage_stats: false,
+    adapter_type: context.adapterType,
+    quoting: { database: true, schema: true, identifier: true, column: null },
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * One manifest node in dbt's shape (manifest v12 `Model`, `Seed`, `SingularTest`, `GenericTest`,
+ * `UnitTestDefinition`, `SourceDefinition`, `Macro`). Our internal types stay as they are; this is the
+ * only place that knows dbt's field names.
+ */
+import { hash as digest } from 'node:crypto';
+import type { ColumnInfo, MacroInfo, ManifestNode, SourceTable } from '../manifest/types.js';
+import { dbtConfig, isRecord } from './dbt-config.js';
+
+/** What the mapping needs beyond the manifest: where it is written, and the target. */
+export interface ArtifactContext {
+  projectName: string;
+  /** The target directory as configured (`target`): compiled paths are written under it. */
+  targetPath: string;
+  /** `postgres` for both engines: they speak the same SQL, and tools pick dbt-postgres behaviour by it. */
+  adapterType: string | null;
+  /** The target database (`postgres` on the embedded engine); the first part of relation names. */
+  database: string | null;
+  invocationId: string | null;
+  generatedAt: string;
+  /** Macro text by manifest key (dbt's `macro_sql`); '' where not known. */
+  macroSql?: (key: string) => string | undefined;
+  /** A seed's file content hash (dbt's checksum of a seed is of its CSV text). */
+  seedChecksum?: (node: ManifestNode) => string | undefined;
+}
+
+/** Turns our macro keys and called names into dbt macro ids (`macro.dbt.test_unique`, `macro.pagila.cents`). */
+export type MacroIds = (name: string) => string;
+
+/**
+ * @example macroIdIndex(manifest.macros, 'pagila')('test_unique')  // 'macro.dbt.test_unique'
+ */
+export function macroIdIndex(macros: Record<string, MacroInfo>, projectName: string): MacroIds {
+  const ids = new Map<string, string>();
+  for (const key of Object.keys(macros)) ids.set(key, macroUniqueId(key, macros[key]!, projectName));
+  return (name) => ids.get(name) ?? (name.includes('.') ? `macro.${name}` : `macro.${projectName}.${name}`);
+}
+
+export function macroUniqueId(key: string, macro: MacroInfo, projectName: string): string {
+  return `macro.${macroPackage(key, macro, projectName)}.${macro.name}`;
+}
+
+function macroPackage(key: string, macro: MacroInfo, projectName: string): string {
+  if (macro.path === '(builtin)') return 'dbt';
+  const dot = key.lastIndexOf('.');
+  return dot > 0 && key.slice(dot + 1) === macro.name ? key.slice(0, dot) : projectName;
+}
+
+/** `"db"."schema"."identifier"`, as dbt-postgres names relations. */
+export function relationName(database: string | null, schema: string, identifier: string): string {
+  const quote = (part: string) => `"${part.replaceAll('"', '""')}"`;
+  return `${database === null ? '' : `${quote(database)}.`}${quote(schema)}.${quote(identifier)}`;
+}
+
+/** dbt's file checksum: sha256 of the file text with surrounding whitespace stripped. */
+export function dbtChecksum(text: string): { name: string; checksum: string } {
+  return { name: 'sha256', checksum: digest('sha256', text.trim(), 'hex') };
+}
+
+const EMPTY_CHECKSUM = { name: 'none', checksum: '' };
+
+/**
+ * A model, seed or data test as a dbt node. `compiledPath` is where its compiled SQL was written.
+ *
+ * @example dbtNode(manifest.nodes['model.pagila.dim_customer'], context, macroIds, 'target/compiled/pagila/models/...')
+ */
+export function dbtNode(node: ManifestNode, context: ArtifactContext, macroIds: MacroIds, compiledPath: string | null, createdAt: number): Record<string, unknown> {
+  const isTest = node.resourceType === 'test';
+  const kind = node.resourceType === 'seed' ? 'seed' : isTest ? 'test' : 'model';
+  const config = dbtConfig(node.config, kind);
+  const generic = isTest && node.test?.name !== undefined;
+  const built = !isTest && node.config.materialized !== 'ephemeral';
+  const base: Record<string, unknown> = {
+    database: context.database,
+    schema: node.schema,
+    name: node.name,
+    resource_type: node.resourceType,
+    package_name: node.packageName,
+    path: generic ? `${node.name}.sql` : resourcePath(node),
+    original_file_path: node.path,
+    unique_id: node.id,
+    fqn: node.fqn,
+    alias: node.alias,
+    checksum: kind === 'seed' ? seedChecksum(node, context) : node.rawSql ? dbtChecksum(node.rawSql) : EMPTY_CHECKSUM,
+    config,
+    tags: node.config.tags ?? [],
+    description: node.description ?? '',
+    columns: dbtColumns(node.columns),
+    meta: config.meta,
+    group: null,
+    docs: config.docs ?? { show: true, node_color: null },
+    patch_path: node.patchPath ? `${node.packageName}://${node.patchPath}` : null,
+    build_path: null,
+    unrendered_config: {},
+    created_at: createdAt,
+    config_call_dict: {},
+    unrendered_config_call_dict: {},
+    relation_name: built ? relationName(context.database, node.schema, node.alias) : null,
+    raw_code: generic ? `{{ test_${node.test!.name}(**_dbt_generic_test_kwargs) }}` : (node.rawSql ?? ''),
+    doc_blocks: [],
+  };
+  const macros = node.dependsOn.macros.map(macroIds);
+  if (kind === 'seed') return { ...base, depends_on: { macros } };
+  const compiled = node.compiledSql !== undefined;
+  const code: Record<string, unknown> = {
+    ...base,
+    language: 'sql',
+    refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
+    sources: node.sources.map((s) => [s.source, s.table]),
+    metrics: [],
+    functions: [],
+    depends_on: { macros, nodes: node.dependsOn.nodes },
+    compiled_path: compiled ? compiledPath : null,
+    compiled,
+    compiled_code: node.compiledSql ?? null,
+    extra_ctes_injected: compiled,
+    extra_ctes: [],
+    contract: { enforced: (config.contract as { enforced?: boolean } | undefined)?.enforced === true, alias_types: true, checksum: null },
+  };
+  if (kind === 'model') {
+    Object.assign(code, {
+      access: config.access ?? 'protected',
+      constraints: [],
+      version: null,
+      latest_version: null,
+      deprecation_date: null,
+      primary_key: [],
+      time_spine: null,
+    });
+  } else if (generic) {
+    const test = node.test!;
+    const attached = test.attachedNode;
+    Object.assign(code, {
+      column_name: test.columnName ?? null,
+      // `models.dim_customer`, `sources.pagila`: the YAML entry the test was declared under.
+      file_key_name: attached ? `${attached.split('.')[0]}s.${attached.split('.')[2]}` : null,
+      attached_node: attached && !attached.startsWith('source.') ? attached : null,
+      test_metadata: { name: test.name, kwargs: genericKwargs(node), namespace: null },
+    });
+  }
+  return code;
+}
+
+/** Kwargs as dbt records them: the test's arguments plus `model`, the Jinja that names what is tested. */
+function genericKwargs(node: ManifestNode): Record<string, unknown> {
+  const test = node.test!;
+  const kwargs: Record<string, unknown> = { ...test.kwargs };
+  const attached = test.attachedNode;
+  if (attached && kwargs.model === undefined) {
+    const parts = attached.split('.');
+    const call = attached.startsWith('source.') ? `source('${parts[2]}', '${parts.slice(3).join('.')}')` : `ref('${parts.slice(2).join('.')}')`;
+    kwargs.model = `{{ get_where_subquery(${call}) }}`;
+  }
+  return kwargs;
+}
+
+/** A unit test (dbt keeps these under `unit_tests`, not `nodes`). */
+export function dbtUnitTest(node: ManifestNode, createdAt: number): Record<string, unknown> {
+  const unit = node.unitTest!;
+  const model = unit.model.split('.').slice(2).join('.');
+  return {
+    model,
+    given: unit.given.map((g) => ({ input: g.input, rows: g.rows, format: 'dict', fixture: null })),
+    expect: { rows: unit.expect, format: 'dict', fixture: null },
+    name: node.name,
+    resource_type: 'unit_test',
+    package_name: node.packageName,
+    path: node.path.split('/').slice(1).join('/'),
+    original_file_path: node.path,
+    unique_id: node.id,
+    fqn: node.fqn,
+    description: node.description ?? '',
+    overrides: { macros: unit.overrides.macros, vars: unit.overrides.vars, env_vars: {} },
+    depends_on: { macros: [], nodes: node.dependsOn.nodes },
+    config: { tags: node.config.tags ?? [], meta: isRecord(node.config.meta) ? node.config.meta : {}, enabled: node.config.enabled !== false },
+    checksum: node.checksum,
+    schema: node.schema,
+    created_at: createdAt,
+    versions: null,
+    version: null,
+  };
+}
+
+export function dbtSource(source: SourceTable, context: ArtifactContext, createdAt: number): Record<string, unknown> {
+  return {
+    database: context.database,
+    schema: source.schema,
+    name: source.name,
+    resource_type: 'source',
+    package_name: source.packageName,
+    path: source.path,
+    original_file_path: source.path,
+    unique_id: source.id,
+    fqn: source.fqn,
+    source_name: source.sourceName,
+    source_description: '',
+    loader: '',
+    identifier: source.identifier,
+    quoting: { database: null, schema: null, identifier: null, column: null },
+    loaded_at_field: null,
+    loaded_at_query: null,
+    freshness: { warn_after: { count: null, period: null }, error_after: { count: null, period: null }, filter: null },
+    external: null,
+    description: source.description ?? '',
+    columns: dbtColumns(source.columns),
+    meta: {},
+    source_meta: {},
+    tags: source.tags,
+    config: { enabled: source.config.enabled !== false, event_time: null, freshness: null, loaded_at_field: null, loaded_at_query: null, meta: {}, tags: source.config.tags },
+    patch_path: null,
+    unrendered_config: {},
+    relation_name: relationName(context.database, source.schema, source.identifier),
+    created_at: createdAt,
+    unrendered_database: null,
+    unrendered_schema: null,
+    doc_blocks: [],
+  };
+}
+
+export function dbtMacro(key: string, macro: MacroInfo, context: ArtifactContext, macroIds: MacroIds, createdAt: number): Record<string, unknown> {
+  const packageName = macroPackage(key, macro, context.projectName);
+  return {
+    name: macro.name,
+    resource_type: 'macro',
+    package_name: packageName,
+    path: macro.path,
+    original_file_path: macro.path,
+    unique_id: `macro.${packageName}.${macro.name}`,
+    macro_sql: context.macroSql?.(key) ?? '',
+    depends_on: { macros: macro.dependsOn.map(macroIds) },
+    description: '',
+    meta: {},
+    docs: { show: true, node_color: null },
+    patch_path: null,
+    arguments: [],
+    created_at: createdAt,
+    supported_languages: null,
+  };
+}
+
+/** dbt's `ColumnInfo`: the keys it always writes, then the rest of what the YAML said. */
+function dbtColumns(columns: Record<string, ColumnInfo>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(columns)) {
+    const column = columns[key]!;
+    result[key] = {
+      name: column.name,
+      description: column.description ?? '',
+      meta: isRecord(column.meta) ? column.meta : {},
+      data_type: column.data_type ?? null,
+      constraints: Array.isArray(column.constraints) ? column.constraints.map(dbtConstraint) : [],
+      quote: typeof column.quote === 'boolean' ? column.quote : null,
+      tags: Array.isArray(column.tags) ? column.tags : [],
+      granularity: null,
+      doc_blocks: [],
+    };
+  }
+  return result;
+}
+
+function dbtConstraint(constraint: unknown): Record<string, unknown> {
+  const c = isRecord(constraint) ? constraint : {};
+  return {
+    type: c.type,
+    name: c.name ?? null,
+    expression: c.expression ?? null,
+    warn_unenforced: true,
+    warn_unsupported: true,
+    to: c.to ?? null,
+    to_columns: Array.isArray(c.to_columns) ? c.to_columns : [],
+  };
+}
+
+/** dbt's `path`: relative to the resource folder (`gold/dim_customer.sql`), from the fqn's folders. */
+function resourcePath(node: ManifestNode): string {
+  const file = node.path.slice(node.path.lastIndexOf('/') + 1);
+  const folders = node.fqn.slice(1, -1);
+  return folders.length === 0 ? file : `${folders.join('/')}/${file}`;
+}
+
+function seedChecksum(node: ManifestNode, context: ArtifactContext): { name: string; checksum: string } {
+  const checksum = context.seedChecksum?.(node) ?? node.checksum;
+  return checksum ? { name: 'sha256', checksum } : EMPTY_CHECKSUM;
+}
