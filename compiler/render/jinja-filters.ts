@@ -124,13 +124,22 @@ function toInt(value: unknown, fallback: number, base = 10): number {
   return text !== '' && Number.isFinite(float) ? Math.trunc(float) : fallback;
 }
 
-function roundHalfEven(value: number, precision: number): number {
-  const factor = 10 ** precision;
-  const scaled = value * factor;
-  const floor = Math.floor(scaled);
-  const diff = scaled - floor;
-  const rounded = Math.abs(diff - 0.5) < 1e-9 ? (floor % 2 === 0 ? floor : floor + 1) : Math.round(scaled);
-  return rounded / factor;
+/**
+ * Python's round(): the decimal nearest the exact binary value (2.675 is 2.67499… and rounds down),
+ * exact halves to the even neighbour (round(2.5) is 2).
+ */
+function pyRound(value: number, precision: number): number {
+  if (!Number.isFinite(value) || precision < 0 || precision > 40) {
+    const factor = 10 ** precision;
+    return Math.round(value * factor) / factor;
+  }
+  const magnitude = Math.abs(value);
+  const exact = magnitude.toFixed(Math.min(100, precision + 60));
+  const cut = exact.indexOf('.') + 1 + precision;
+  const isHalf = /^50*$/.test(exact.slice(cut));
+  const lastDigit = Number(exact.charAt(precision === 0 ? cut - 2 : cut - 1));
+  const rounded = isHalf && lastDigit % 2 === 0 ? Number(exact.slice(0, cut)) : Number(magnitude.toFixed(precision));
+  return value < 0 ? -rounded : rounded;
 }
 
 export const JINJA_FILTERS: Record<string, Filter> = {
@@ -228,7 +237,7 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     if (o.killwords) return text.slice(0, length - end.length) + end;
     const cut = text.slice(0, length - end.length);
     const space = cut.lastIndexOf(' ');
-    return (space > 0 ? cut.slice(0, space) : cut) + end;
+    return (space >= 0 ? cut.slice(0, space) : cut) + end;
   }),
   indent: withKeywords(['width', 'first', 'blank'], (value, o) => {
     const pad = typeof o.width === 'string' ? o.width : ' '.repeat(o.width ?? 4);
@@ -247,7 +256,7 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     const factor = 10 ** precision;
     if (o.method === 'ceil') return Math.ceil(value * factor) / factor;
     if (o.method === 'floor') return Math.floor(value * factor) / factor;
-    return roundHalfEven(Number(value), precision);
+    return pyRound(Number(value), precision);
   }),
   attr: (value, name) => (value === null || value === undefined ? undefined : value[name]),
   pprint: (value) => pyRepr(value),

@@ -181,7 +181,7 @@ const FILTERS: Row[] = [
   ['indent', "{{ 'a\nb\n\nc' | indent(2) }}|{{ 'a\nb' | indent(2, true) }}", 'a\n  b\n\n  c|  a\n  b'],
   ['center', "[{{ 'ab' | center(6) }}][{{ 'ab' | center(5) }}]", '[  ab  ][  ab ]'],
   ['format', "{{ '%s-%s' | format('a', 1) }}", 'a-1'],
-  ['round(precision, method)', "{{ 2.5 | round }} {{ 3.14159 | round(2) }} {{ 2.1 | round(0, 'ceil') }} {{ 2.9 | round(method='floor') }}", '2 3.14 3 2'],
+  ['round(precision, method)', "{{ 2.5 | round }} {{ 3.5 | round }} {{ 3.14159 | round(2) }} {{ 2.675 | round(2) }} {{ 0.125 | round(2) }} {{ -2.5 | round }} {{ 2.1 | round(0, 'ceil') }} {{ 2.9 | round(method='floor') }}", '2 4 3.14 2.67 0.12 -2 3 2'],
   ['abs', '{{ -3 | abs }}', '3'],
   ['attr', "{{ {'a': 1} | attr('a') }}", '1'],
   ['pprint', "{{ ['a', 1, none] | pprint }}", "['a', 1, None]"],
