@@ -70,6 +70,7 @@ export function openSession(args: CommonArgs, reporter?: Reporter): Session {
   const project = loadProjectFor(args, reporter);
   const invocationId = randomUUID();
   const parsed = parseProject(project, { invocationId });
+  if (reporter && parsed.warnings.length > 0) reporter.diagnostics(parsed.warnings);
   const dag = Dag.fromManifest(parsed.manifest);
   dag.assertAcyclic();
   return { project, parsed, dag, invocationId, runId: randomBytes(3).toString('hex') };

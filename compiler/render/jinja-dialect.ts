@@ -9,6 +9,7 @@
  * jinja-filters.ts, Python semantics in python-methods.ts). The patches are made once per process, at
  * install; a render does no extra work beyond the helpers its compiled code calls.
  */
+import { keepFunctionMembers } from './dbt-context/function-members.js';
 import { JINJA_FILTERS, JINJA_TESTS } from './jinja-filters.js';
 import {
   isMapping,
@@ -92,6 +93,8 @@ export function installJinjaDialect(nunjucks: object, env: DialectEnvironment): 
     patchParser(internals, dialectNodes);
     patchCompiler(internals, dialectNodes);
     patchRuntime(internals.runtime);
+    // Last, over the dialect's memberLookup: `modules.datetime.datetime.now` keeps its members.
+    keepFunctionMembers(internals.runtime as unknown as Parameters<typeof keepFunctionMembers>[0]);
   }
   for (const [name, filter] of Object.entries(JINJA_FILTERS)) env.addFilter(name, filter);
   for (const [name, test] of Object.entries(JINJA_TESTS)) env.addTest(name, test);
@@ -463,6 +466,15 @@ const LOOP_NEIGHBOURS = new Set(['cycle', 'previtem', 'nextitem', 'changed', 'de
 
 function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInternals, dialect: DialectNodes): void {
   const proto = Compiler.prototype;
+
+  // The called expression's text goes into the generated code as a "..." string for error messages: a
+  // string literal spanning lines (`'...'.format(x)`) must not put a raw newline or backslash there.
+  const getNodeName = proto._getNodeName;
+  proto._getNodeName = function (this: any, node: any): string {
+    return String(getNodeName.call(this, node))
+      .replace(/\\/g, '\\\\')
+      .replace(/\r?\n|\r|\u2028|\u2029/g, '\\n');
+  };
 
   const assertType = proto.assertType;
   proto.assertType = function (this: any, node: any, ...types: unknown[]) {

@@ -55,14 +55,27 @@ export function createEnvironment(): StrataEnvironment {
     macrosOf(source, path) {
       const template = new nunjucks.Template(preprocessMacroSource(source), env, path, true);
       let exported: Record<string, unknown> = {};
-      (template as unknown as {
+      const compiled = template as unknown as {
+        compile(): void;
+        rootRenderFunc: (env: unknown, context: { ctx: Record<string, unknown> }, ...rest: unknown[]) => unknown;
         getExported(ctx: object, cb: (error: Error | null, result: Record<string, unknown>) => void): void;
-      }).getExported({}, (error, result) => {
+      };
+      // nunjucks exports no macro whose name starts with `_`, but dbt packages call theirs as
+      // `pkg._name()`: read every top-level macro from the context the file rendered into.
+      compiled.compile();
+      const root = compiled.rootRenderFunc;
+      let topLevel: Record<string, unknown> = {};
+      compiled.rootRenderFunc = (e, context, ...rest) => {
+        topLevel = context.ctx;
+        return root(e, context, ...rest);
+      };
+      compiled.getExported({}, (error, result) => {
         if (error) throw error;
         exported = result;
       });
+      compiled.rootRenderFunc = root;
       const macros: Record<string, (...args: unknown[]) => unknown> = {};
-      for (const [name, value] of Object.entries(exported)) {
+      for (const [name, value] of Object.entries({ ...topLevel, ...exported })) {
         if (typeof value === 'function') macros[name] = value as (...args: unknown[]) => unknown;
       }
       return macros;

@@ -39,6 +39,8 @@ export interface ParsedProject {
   templates: Map<NodeId, ParsedTemplate>;
   renderer: Renderer;
   properties: SchemaProperties;
+  /** Problems that do not stop the command (printed once). */
+  warnings: Diagnostic[];
 }
 
 export interface ParseOptions {
@@ -83,6 +85,13 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   );
   const problems: Diagnostic[] = [];
   const collect = diagnosticsCollector(problems);
+  const warnings: Diagnostic[] = [];
+  const warned = new Set<string>();
+  const warn = (warning: Diagnostic) => {
+    const key = `${warning.code}:${warning.message}`;
+    if (!warned.has(key)) warnings.push(warning);
+    warned.add(key);
+  };
 
   const properties = readSchemaProperties(project.files.yaml, problems);
   const nodes = new Map<NodeId, ManifestNode>();
@@ -201,7 +210,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
       collect(() => {
         // A test of a model that is disabled or failed to parse is left out with it (its problem is reported once).
         if (definition.attachedTo.kind !== 'source' && disabled.has(definition.attachedTo.name)) return;
-        const node = genericTestNode(project, renderer, definition, nodes, sources);
+        const node = genericTestNode(project, renderer, definition, nodes, sources, warn);
         if (node) addNode(node.node, node.template);
       });
     }
@@ -240,7 +249,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     ),
     generatedAt: context.runStartedAt.toISOString(),
   };
-  return { project, manifest, templates, renderer, properties };
+  return { project, manifest, templates, renderer, properties, warnings };
 }
 
 /**
@@ -466,6 +475,7 @@ function genericTestNode(
   definition: TestDefinition,
   nodes: Map<NodeId, ManifestNode>,
   sources: Map<NodeId, SourceTable>,
+  warn: (warning: Diagnostic) => void,
 ): { node: ManifestNode; template: ParsedTemplate } | undefined {
   const where = { file: definition.file, line: definition.line, column: definition.column };
   const dot = definition.testName.lastIndexOf('.');
@@ -496,12 +506,15 @@ function genericTestNode(
   if (!nodes.has(attachedId) && !sources.has(attachedId)) {
     const candidates = attached.kind === 'source' ? [...sources.values()].map((s) => s.name) : [...nodes.values()].map((n) => n.name);
     const guess = didYouMean(attached.name, candidates);
-    throw new StrataError({
+    // As dbt: properties of a node that does not exist are a warning, and their tests are left out.
+    warn({
       code: 'STR131',
-      message: `test '${definition.testName}' is attached to unknown ${attached.kind} '${attached.name}'`,
+      severity: 'warn',
+      message: `${attached.kind} '${attached.name}' has properties in YAML but does not exist: its tests are left out`,
       ...where,
       hint: guess ? `did you mean '${guess}'?` : `check the name under ${attached.kind}s:`,
     });
+    return undefined;
   }
   const fqn = [project.name, ...definition.file.replace(/\.[^.]+$/, '').split('/').slice(1), name];
   const base = baseConfig('test', configFromTree(project.config.tests, fqn), definition.config);
@@ -515,7 +528,8 @@ function genericTestNode(
     baseConfig: base,
     guessThis: { schema: project.target.schema, identifier: name },
   });
-  const config = normalizeLists(base) as NodeConfig;
+  // `{{ config(fail_calc=...) }}` inside the test's macro counts, as in dbt.
+  const config = normalizeLists(mergeConfig(base, template.config)) as NodeConfig;
   return {
     node: {
       ...nodeBase('test', project.name, name, file, fqn, config, undefined),

@@ -97,7 +97,12 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
     return '';
   };
   Object.assign(config, {
-    get: (key: string, fallback?: unknown) => scope('config').configGet(key, fallback),
+    // `config.get('k', default)` and `config.get('k', default=x)`.
+    get: (...args: unknown[]) => {
+      const { positional, keywords } = splitKeywords(args);
+      const fallback = 'default' in keywords ? keywords.default : positional[1];
+      return scope('config').configGet(String(positional[0] ?? keywords.name), fallback);
+    },
     require: (key: string) => {
       const value = scope('config').configGet(key, undefined);
       if (value === undefined) throw new Error(`config '${key}' is required`);

@@ -44,6 +44,7 @@ const SYNTAX: Row[] = [
   ['dict key: number', "{% set d = {1: 'one', 2: 'two'} %}{{ d[2] }}", 'two'],
   ['dict key: variable', "{% set k = 'v' %}{{ {k: 1} | tojson }}", '{"v": 1}'],
   ['string literal spanning lines', "{{ 'a\nb' }}", 'a\nb'],
+  ['method called on a string literal spanning lines', "{{ '{}\n{} \\\\\n'.format(1, 2) }}", '1\n2 \\\n'],
   ['adjacent string literals', "{{ 'a' \"b\"\n 'c' }}", 'abc'],
   ['Python escapes in strings', "{{ '\\d+\\.\\x41\\u00e9\\t|\\'' }}", "\\d+\\.Aé\t|'"],
   ['None True False', '{{ None is none }} {{ True }} {{ False }}', 'true true false'],

@@ -263,11 +263,34 @@ export function installRuntimeContext(env: StrataEnvironment, host: ContextHost)
     const length = Math.min(...arrays.map((a) => a.length));
     return Array.from({ length }, (_, i) => arrays.map((a) => a[i]));
   });
-  env.addGlobal('set', (items?: Iterable<unknown>) => [...new Set(items ?? [])]);
+  env.addGlobal('set', (items?: Iterable<unknown>) => pythonSet(items ?? []));
+  // dbt's own helpers that package macros call.
+  env.addGlobal('should_store_failures', () => scope('should_store_failures').configGet('store_failures', false) === true);
+  env.addGlobal('should_full_refresh', () => scope('should_full_refresh').configGet('full_refresh', false) === true);
   // Built on first use: most templates never touch `modules`.
   let modules: Record<string, unknown> | undefined;
   env.defineGlobalGetter('modules', () => (modules ??= pythonModules()));
   env.addGlobal('flags', { FULL_REFRESH: false, STORE_FAILURES: false, WHICH: 'run', send_anonymous_usage_stats: false });
+}
+
+/**
+ * Python's `set()`: unique items in a stable order (sorted), so two sets of the same items compare
+ * equal with `==` whatever order they were built in; `add`, `update`, `discard` mutate it.
+ */
+function pythonSet(items: Iterable<unknown>): unknown[] {
+  const sortKey = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+  const result = [...new Set(items)].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  const reorder = () => {
+    const sorted = [...new Set(result)].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    result.splice(0, result.length, ...sorted);
+    return '';
+  };
+  Object.defineProperties(result, {
+    add: { value: (item: unknown) => (result.push(item), reorder()), enumerable: false },
+    update: { value: (more: Iterable<unknown>) => (result.push(...more), reorder()), enumerable: false },
+    discard: { value: (item: unknown) => { const i = result.indexOf(item); if (i >= 0) result.splice(i, 1); return ''; }, enumerable: false },
+  });
+  return result;
 }
 
 /** `exceptions.raise_compiler_error(msg)`: the template's own error, reported as it wrote it. */

@@ -23,7 +23,9 @@ export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context
     const compiledPath = context.writeCompiled(node, sql);
     const limit = typeof node.config.limit === 'number' ? ` limit ${node.config.limit}` : '';
     const body = `select * from (\n${sql}\n) as strata_test${limit}`;
-    const countSql = `select count(*) as failures from (${body}) as strata_count`;
+    // dbt's `fail_calc` (default count(*)) turns the test's rows into its number of failures.
+    const failCalc = typeof node.config.fail_calc === 'string' && node.config.fail_calc.trim() !== '' ? node.config.fail_calc : 'count(*)';
+    const countSql = `select ${failCalc} as failures from (${body}) as strata_count`;
     const count = await connection.query<{ failures: number | string }>(countSql).catch(withStatement(countSql));
     const failures = Number(count.rows[0]?.failures ?? 0);
     let sampleRows: Record<string, unknown>[] | undefined;
