@@ -25,6 +25,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** The child is killed after this long (default 90 s). */
   timeoutMs?: number;
+  /** Working directory of the child (default: the repository root). */
+  cwd?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export function strata(args: string[], options: CliOptions = {}): Promise<CliRes
 export function runNodeScript(script: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
-      cwd: REPO_ROOT,
+      cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
