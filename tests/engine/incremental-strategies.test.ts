@@ -121,6 +121,17 @@ describeEachEngine('incremental strategies', (engine) => {
       const statements = fs.readFileSync(path.join(dir, 'target/run/incremental/models/merge_rows.sql'), 'utf8');
       expect(statements).toMatch(/merge into .* as DBT_INTERNAL_DEST/);
     });
+
+    it('a failing incremental run leaves the table as it was: two new rows for one existing key make MERGE fail (exit code 1)', async () => {
+      const before = await query(`select id, v, w, created::text as created from ${q('merge_rows')} order by id`);
+      writeFiles(dir, { 'seeds/merge_input.csv': 'id,v,w,created\n4,d,40,2024-03-03\n2,x,1,2024-03-03\n2,y,2,2024-03-03\n' });
+      const result = await build('--select', '+merge_rows');
+      expect(result.exitCode, result.output).toBe(1);
+      expect(runResults(dir).get('merge_rows')?.message).toMatch(/MERGE command cannot affect row a second time/);
+      expect(await query(`select id, v, w, created::text as created from ${q('merge_rows')} order by id`)).toEqual(before);
+      const leftovers = await query(`select relname from pg_class where relname like '%strata%' and relpersistence <> 't'`);
+      expect(leftovers).toEqual([]);
+    });
   });
 
   describe('on_schema_change', () => {
