@@ -2,8 +2,6 @@
  * The one entry point to a database. The driver is imported only here and only when needed, so the
  * commands that need no database (`compile`, `ls`) never load PGlite's WebAssembly or `pg`.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Adapter } from './adapter.js';
 import type { TargetConfig } from '../project/target.js';
 import { StrataError } from '../diagnostics/strata-error.js';
@@ -28,12 +26,7 @@ export async function openAdapter(target: TargetConfig, options: OpenAdapterOpti
   switch (target.type) {
     case 'pglite': {
       const { openPglite } = await import('./pglite/pglite-adapter.js');
-      const openOwn = (): Promise<Adapter> => {
-        if (!existsSync(join(target.path, 'PG_VERSION'))) {
-          options.onNotice?.(`Creating the embedded database in ${target.path} (first run only: a few seconds)`);
-        }
-        return openPglite(target, options);
-      };
+      const openOwn = (): Promise<Adapter> => openPglite(target, options);
       if (options.access !== 'shared') return openOwn();
       const { openThroughOwner } = await import('./pglite/open-through-owner.js');
       // Another process may take the directory between "nobody owns it" and our own lock: then use it.

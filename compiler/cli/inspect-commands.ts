@@ -13,6 +13,7 @@ import { dbtListEntry } from '../artifacts/dbt-list.js';
 import { macroIdIndex } from '../artifacts/dbt-node.js';
 import { targetInfo } from '../artifacts/target-info.js';
 import { TargetWriter } from '../run/artifacts.js';
+import { databaseErrorDiagnostic } from '../run/database-error.js';
 import { describeProject, loadProjectFor, openSession, select, type CommonArgs } from './session.js';
 
 type Print = (text: string) => void;
@@ -74,6 +75,16 @@ export function listCommand(args: CommonArgs & { output?: string; resourceType?:
 
 /** `strata show`: rows of a model (or an inline query rendered like a model). */
 export async function showCommand(args: CommonArgs & { inline?: string; limit: number }, reporter: Reporter): Promise<number> {
+  try {
+    return await showRows(args, reporter);
+  } catch (error) {
+    if (!(error instanceof StrataError) || !['STR440', 'STR401', 'STR521'].includes(error.code)) throw error;
+    reporter.diagnostics(error.diagnostics);
+    return 1;
+  }
+}
+
+async function showRows(args: CommonArgs & { inline?: string; limit: number }, reporter: Reporter): Promise<number> {
   const session = openSession(args, reporter);
   let sql: string;
   if (args.inline) {
@@ -83,7 +94,7 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
     const models = selection.ids.filter((id) => !isTestNode(session.parsed.manifest.nodes[id]));
     if (models.length !== 1) {
       throw new StrataError({
-        code: 'STR160',
+        code: 'STR163',
         message: models.length === 0 ? 'show needs --select with one model, or --inline' : `show takes one model; the selection has ${models.length}`,
         hint: "e.g. strata show --select gold_customer_metrics --limit 5, or --inline \"select * from {{ ref('dim_customer') }}\"",
       });
@@ -93,7 +104,15 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
   const adapter = await openAdapter(session.project.target, { onNotice: (m) => reporter.info(m), access: 'shared' });
   try {
     const limit = args.limit >= 0 ? ` limit ${Math.floor(args.limit)}` : '';
-    const result = await adapter.query(`select * from (\n${sql}\n) as strata_show${limit}`);
+    const shown = `select * from (\n${sql}\n) as strata_show${limit}`;
+    const result = await adapter.query(shown).catch((error: unknown) => {
+      // The user's SQL failed: a diagnostic with the SQLSTATE (exit 1, as a failed model), not an internal error.
+      const diagnostic = databaseErrorDiagnostic(Object.assign(error as object, { statement: shown }), {
+        compiledSql: sql,
+        sqlHint: args.inline ? 'check the --inline query' : 'see the compiled SQL under target/compiled/',
+      });
+      throw new StrataError(diagnostic.code === 'STR401' ? { ...diagnostic, code: 'STR440', message: diagnostic.message.replace(/^database error/, 'the query failed') } : diagnostic);
+    });
     if (args.logFormat === 'json') print(JSON.stringify({ rows: result.rows }));
     else {
       print(formatTable(result.rows, result.fields.map((f) => f.name)));

@@ -114,7 +114,8 @@ function runOptions<T>(y: Argv<T>) {
     .option('fail-fast', { alias: 'x', type: 'boolean', default: false, describe: 'Stop at the first failure and cancel running queries' })
     .option('event-time-start', { type: 'string', describe: "Microbatch models: build the batches from this time (UTC), e.g. '2024-01-01'" })
     .option('event-time-end', { type: 'string', describe: 'Microbatch models: ... up to this time (UTC, exclusive); needs --event-time-start' })
-    .option('defer', { type: 'boolean', default: false, describe: 'Refs to nodes outside the selection read the relations of the --state manifest' });
+    .option('defer', { type: 'boolean', default: false, describe: 'Refs to nodes outside the selection read the relations of the --state manifest' })
+    .option('lock-timeout', { type: 'number', describe: 'Seconds to wait while another run writes to the same target (default: as long as it takes)' });
 }
 
 function watchOptions<T>(y: Argv<T>) {
@@ -141,7 +142,19 @@ async function guarded(args: Record<string, unknown>, handler: Handler): Promise
       reporter.diagnostics(error.diagnostics);
       return 2;
     }
-    reporter.diagnostics([{ code: 'STR000', message: `internal error: ${(error as Error)?.stack ?? String(error)}` }]);
+    // A database or connection error that no stage wrapped is still the database's answer, not a bug.
+    const { databaseErrorDiagnostic, isConnectionLost, isDatabaseError } = await import('../run/database-error.js');
+    if (isDatabaseError(error) || isConnectionLost(error)) {
+      reporter.diagnostics([databaseErrorDiagnostic(error)]);
+      return 1;
+    }
+    reporter.diagnostics([
+      {
+        code: 'STR000',
+        message: `internal error: ${(error as Error)?.stack ?? String(error)}`,
+        hint: 'this is a bug in Strata: please report it with the command you ran and this message',
+      },
+    ]);
     return 2;
   }
 }

@@ -10,6 +10,9 @@ import { TargetWriter } from '../run/artifacts.js';
 import { existingRelations } from '../run/relation-sql.js';
 import { runProjectHooks } from '../run/project-hooks.js';
 import { runPlan } from '../run/run-plan.js';
+import { lockTarget, type HeldTargetLock } from '../adapters/target-lock.js';
+import { INTERRUPTED_EXIT_CODE, listenForInterrupts, type Interrupts } from '../run/interrupts.js';
+import { prepareTarget } from '../run/prepare-target.js';
 import { describeProject, openSession, select, type CommonArgs } from './session.js';
 import { parseEventTime } from '../run/incremental/incremental-config.js';
 
@@ -21,6 +24,8 @@ export interface RunArgs extends CommonArgs {
   /** `--event-time-start` / `--event-time-end`: the window microbatch models build. */
   eventTimeStart?: string;
   eventTimeEnd?: string;
+  /** `--lock-timeout SECONDS`: give up when another run holds the target longer (default: wait). */
+  lockTimeout?: number;
 }
 
 /**
@@ -30,6 +35,9 @@ export interface RunArgs extends CommonArgs {
 export async function runCommand(command: Command, args: RunArgs, reporter: Reporter): Promise<number> {
   const started = Date.now();
   const eventTimes = eventTimeWindow(args);
+  if (args.lockTimeout !== undefined && !(Number.isFinite(args.lockTimeout) && args.lockTimeout >= 0)) {
+    throw new StrataError({ code: 'STR138', message: `--lock-timeout takes seconds (0 or more), not '${String(args.lockTimeout)}'`, hint: 'e.g. --lock-timeout 60' });
+  }
   const session = openSession(args, reporter);
   reporter.info(describeProject(session));
   const selection = select(session, args, reporter);
@@ -46,9 +54,16 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     reporter.info('Nothing to do: the selection matched no node this command runs.');
     return 0;
   }
-  const adapter = await openAdapter(project.target, { onNotice: (message) => reporter.event({ type: 'notice', message }) });
+  const notice = (message: string) => reporter.event({ type: 'notice', message });
+  const adapter = await openAdapter(project.target, { onNotice: notice });
+  let lock: HeldTargetLock | undefined;
+  let interrupts: Interrupts | undefined;
   try {
+    lock = await lockTarget(project.target, { timeoutSeconds: args.lockTimeout, command, onWait: notice });
+    if (lock.waitedSeconds > 0) notice(`waited ${lock.waitedSeconds.toFixed(1)}s for the other run on this target to finish`);
+    interrupts = listenForInterrupts(notice);
     await checkUpstream(adapter, plan, args);
+    await prepareTarget(adapter, plan, parsed);
     const hookFailed = (error: unknown) => {
       if (!(error instanceof StrataError)) throw error;
       reporter.diagnostics(error.diagnostics);
@@ -71,19 +86,22 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
         writeCompiled: (node, sql) => writer.writeCompiled(node, sql),
         writeRun: (node, sql) => writer.writeRun(node, sql),
       },
-      { threads: project.target.threads, failFast: args.failFast === true, emit: (event) => reporter.event(event) },
+      { threads: project.target.threads, failFast: args.failFast === true, emit: (event) => reporter.event(event), signal: interrupts.signal },
     );
-    // As in dbt, on-run-end runs whatever happened to the nodes.
-    const endCode = await runProjectHooks(parsed, adapter, 'on-run-end').then(() => 0, hookFailed);
+    // As in dbt, on-run-end runs whatever happened to the nodes; not after an interrupt, which asks to stop.
+    const endCode = interrupts.received ? 0 : await runProjectHooks(parsed, adapter, 'on-run-end').then(() => 0, hookFailed);
     const elapsed = (Date.now() - started) / 1000;
     writer.writeRunResults(results, elapsed, command, session.invocationId, parsed.manifest);
     writer.flush();
     reporter.event({ type: 'run-finished', results, elapsed });
+    if (interrupts.received) return INTERRUPTED_EXIT_CODE;
     const failed = results.some((r) => r.status === 'error' || r.status === 'fail' || (r.status === 'skipped' && args.failFast));
     return failed || endCode !== 0 ? 1 : 0;
   } finally {
     // After the run (whatever stopped it), so each node's compiled code is in the manifest, as in dbt's.
     writer.writeManifest(parsed.manifest);
+    interrupts?.dispose();
+    await lock?.release();
     await adapter.close();
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { Dag } from '../graph/dag.js';
+import { checkRelationNames } from '../graph/relation-names.js';
 import { selectNodes, type Selection } from '../graph/select-nodes.js';
 import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
@@ -73,6 +74,8 @@ export function openSession(args: CommonArgs, reporter?: Reporter): Session {
   if (reporter && parsed.warnings.length > 0) reporter.diagnostics(parsed.warnings);
   const dag = Dag.fromManifest(parsed.manifest);
   dag.assertAcyclic();
+  const nameProblems = checkRelationNames(parsed.manifest);
+  if (nameProblems.length > 0) throw new StrataError(nameProblems);
   return { project, parsed, dag, invocationId, runId: randomBytes(3).toString('hex') };
 }
 

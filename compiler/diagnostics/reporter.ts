@@ -16,7 +16,9 @@ type Write = (text: string) => void;
 const stamp = () => new Date().toTimeString().slice(0, 8);
 
 /** dbt-like console lines: `12 of 40 OK created table model pagila_gold.x ..... [SELECT 599 in 0.21s]`. */
-export function consoleReporter(write: Write = (t) => process.stdout.write(t), writeError: Write = (t) => process.stderr.write(t)): Reporter {
+export function consoleReporter(rawWrite: Write = (t) => process.stdout.write(t), rawWriteError: Write = (t) => process.stderr.write(t)): Reporter {
+  const write: Write = (text) => rawWrite(maskSecrets(text));
+  const writeError: Write = (text) => rawWriteError(maskSecrets(text));
   const line = (text: string) => write(`${pc.dim(stamp())}  ${text}\n`);
   return {
     info: (message) => line(message),
@@ -47,7 +49,7 @@ export function consoleReporter(write: Write = (t) => process.stdout.write(t), w
 
 /** One JSON object a line, for machines (`--log-format json`). */
 export function jsonReporter(write: Write = (t) => process.stdout.write(t)): Reporter {
-  const emit = (value: object) => write(`${JSON.stringify({ ts: new Date().toISOString(), ...value })}\n`);
+  const emit = (value: object) => write(`${maskSecrets(JSON.stringify({ ts: new Date().toISOString(), ...value }))}\n`);
   return {
     info: (message) => emit({ type: 'info', message }),
     diagnostics: (list) => list.forEach((d) => emit({ type: 'diagnostic', ...d })),

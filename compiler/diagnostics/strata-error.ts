@@ -6,6 +6,8 @@
  *   throw new StrataError({ code: 'STR201', message: "unknown ref 'fct_rentals'",
  *     file: 'models/gold/x.sql', line: 14, column: 9, hint: "did you mean 'fct_rental'?" });
  */
+import { maskSecrets } from './mask-secrets.js';
+
 export interface Diagnostic {
   /** Stable code, e.g. `STR101`. Families: 1xx project/YAML, 2xx render, 3xx graph/selection, 4xx run/SQL, 5xx adapter/target. */
   code: string;
@@ -20,11 +22,14 @@ export interface Diagnostic {
   hint?: string;
 }
 
+export { maskSecrets } from './mask-secrets.js';
+
 export class StrataError extends Error {
   readonly diagnostics: Diagnostic[];
 
   constructor(diagnostic: Diagnostic | Diagnostic[]) {
-    const list = Array.isArray(diagnostic) ? diagnostic : [diagnostic];
+    // Masked here too, so a diagnostic is safe in every artifact and log it reaches, not only on screen.
+    const list = (Array.isArray(diagnostic) ? diagnostic : [diagnostic]).map(maskDiagnostic);
     super(list.map(formatDiagnosticPlain).join('\n'));
     this.name = 'StrataError';
     this.diagnostics = list;
@@ -33,6 +38,13 @@ export class StrataError extends Error {
   get code(): string {
     return this.diagnostics[0]?.code ?? 'STR000';
   }
+}
+
+/** The diagnostic with secrets masked in its message and hint. */
+export function maskDiagnostic(d: Diagnostic): Diagnostic {
+  const message = maskSecrets(d.message);
+  const hint = d.hint === undefined ? undefined : maskSecrets(d.hint);
+  return message === d.message && hint === d.hint ? d : { ...d, message, ...(hint === undefined ? {} : { hint }) };
 }
 
 /** `models/x.sql:12:5  error STR102  message  (hint)` with no colors. */
@@ -65,7 +77,3 @@ export function diagnosticsCollector(problems: Diagnostic[]): <T>(fn: () => T) =
   };
 }
 
-/** Masks the password of any URL in a text: `postgres://u:***@h/db`. */
-export function maskSecrets(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@');
-}

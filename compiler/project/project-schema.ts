@@ -41,6 +41,7 @@ const postgresTarget = z.object({
   connect_timeout: count.optional(),
   retries: count.optional(),
   application_name: z.string().optional(),
+  client_connection_check_interval: count.optional(),
 });
 
 export const targetSchema = z.discriminatedUnion('type', [pgliteTarget, postgresTarget]);

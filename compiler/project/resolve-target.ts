@@ -137,6 +137,7 @@ export function resolveTarget(
       connectTimeout: checked.connect_timeout,
       retries: checked.retries,
       applicationName: checked.application_name,
+      clientConnectionCheckInterval: checked.client_connection_check_interval,
     },
     warnings,
   };

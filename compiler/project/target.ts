@@ -41,4 +41,10 @@ export interface PostgresTarget extends TargetCommon {
   /** How many times a connection that failed for a transient reason is tried again (default 0). */
   retries?: number;
   applicationName?: string;
+  /**
+   * Seconds between the server's checks that the client is still connected while a statement runs
+   * (PostgreSQL 14+ `client_connection_check_interval`): a killed client's statements end within it.
+   * Default 5; 0 turns it off.
+   */
+  clientConnectionCheckInterval?: number;
 }

@@ -22,7 +22,7 @@ export async function runProjectHooks(parsed: ParsedProject, adapter: Adapter, k
       await adapter.withConnection((connection) => connection.exec(sql));
     } catch (error) {
       throw new StrataError({
-        code: 'STR430',
+        code: 'STR435',
         message: `${kind} hook ${index + 1} failed: ${(error as Error).message}`,
         file,
         hint: `the hook ran: ${sql.length > 120 ? `${sql.slice(0, 117)}...` : sql}`,

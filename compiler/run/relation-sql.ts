@@ -21,6 +21,28 @@ export async function ensureSchema(connection: Connection, schema: string): Prom
   if (found.rows.length === 0) await connection.exec(`create schema if not exists ${quoteIdent(schema)}`);
 }
 
+/**
+ * Creates the schemas a run writes to, one after another, before any node starts: parallel nodes
+ * creating the same schema at once can fail even with `if not exists` (a duplicate key on
+ * pg_namespace_nspname_index). Another session winning that race is fine: the schema exists.
+ *
+ * @example await createSchemas(connection, ['pagila', 'pagila_bronze'])
+ */
+export async function createSchemas(connection: Connection, schemas: Iterable<string>): Promise<void> {
+  const wanted = [...new Set(schemas)];
+  if (wanted.length === 0) return;
+  const found = await connection.query<{ nspname: string }>('select nspname from pg_namespace where nspname = any($1::text[])', [wanted]);
+  const existing = new Set(found.rows.map((row) => row.nspname));
+  for (const schema of wanted.filter((name) => !existing.has(name))) {
+    try {
+      await connection.exec(`create schema if not exists ${quoteIdent(schema)}`);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '23505' && code !== '42P06') throw error;
+    }
+  }
+}
+
 /** What `relation` is in the database now, if anything. */
 export async function relationKind(connection: Connection, relation: Relation): Promise<RelationKind | undefined> {
   const result = await connection.query<{ relkind: string }>(

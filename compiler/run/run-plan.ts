@@ -1,4 +1,4 @@
-import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import type { Diagnostic } from '../diagnostics/strata-error.js';
 import { isTestNode, type ManifestNode, type NodeId } from '../manifest/types.js';
 import type { Plan, Step } from '../plan/build-plan.js';
 import type { EmitEvent, NodeResult } from './events.js';
@@ -7,6 +7,7 @@ import { materializeModel } from './handlers/materialize.js';
 import { runDataTest } from './handlers/test.js';
 import { runUnitTest } from './handlers/unit-test.js';
 import type { Handler, RunContext, StepOutcome } from './run-context.js';
+import { databaseErrorDiagnostic, isConnectionLost } from './database-error.js';
 
 /** One handler per step kind: a new kind without a handler does not compile. */
 const HANDLERS: { [K in Step['kind']]: Handler<K> } = {
@@ -20,6 +21,8 @@ export interface RunOptions {
   threads: number;
   failFast: boolean;
   emit: EmitEvent;
+  /** Aborted by Ctrl-C or SIGTERM: start nothing new, cancel the running statements. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -47,6 +50,16 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
   let counter = 0;
   let running = 0;
   let stopped = false;
+  /** Why the rest was skipped once the run stopped early. */
+  let stopReason = 'skipped: --fail-fast';
+  /** Set when the connection was lost: later failures of the same cause are skips, not more errors. */
+  let connectionLost = false;
+  const stop = (reason: string) => {
+    if (stopped) return;
+    stopped = true;
+    stopReason = reason;
+    void context.adapter.cancelRunning().catch(() => {});
+  };
   const threads = Math.max(1, Math.min(options.threads, context.adapter.maxConcurrency));
 
   const record = (step: Step, result: NodeResult, index: number) => {
@@ -68,7 +81,7 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
   return new Promise<NodeResult[]>((resolve) => {
     const pump = () => {
       if (stopped) {
-        for (const step of plan.steps) if (!finished.has(step.id) && !startedIds.has(step.id)) skip(step.id, 'skipped: --fail-fast');
+        for (const step of plan.steps) if (!finished.has(step.id) && !startedIds.has(step.id)) skip(step.id, stopReason);
       }
       while (!stopped && running < threads && ready.length > 0) {
         ready.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
@@ -78,9 +91,16 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
       }
       if (running === 0 && (ready.length === 0 || stopped)) {
         for (const step of plan.steps) if (!finished.has(step.id)) skip(step.id, 'skipped');
+        options.signal?.removeEventListener('abort', onAbort);
         resolve(results);
       }
     };
+    const onAbort = () => {
+      stop(`skipped: interrupted (${String(options.signal?.reason ?? 'signal')})`);
+      pump();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     const startedIds = new Set<NodeId>();
     const start = (step: Step) => {
       running++;
@@ -92,6 +112,16 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
       const handler = HANDLERS[step.kind] as Handler;
       handler(step, context)
         .catch((error: unknown): StepOutcome & { error?: Diagnostic } => {
+          if (options.signal?.aborted) {
+            // Cancelled by the interrupt, rolled back: not built, and not the node's fault.
+            return { status: 'skipped', message: `cancelled: interrupted (${String(options.signal.reason)}); rolled back` } as StepOutcome;
+          }
+          if (isConnectionLost(error)) {
+            // One line for the cause; the nodes that were running with it are skipped, not failed again.
+            if (connectionLost) return { status: 'skipped', message: 'skipped: the connection to the database was lost' } as StepOutcome;
+            connectionLost = true;
+            stop('skipped: the connection to the database was lost');
+          }
           const diagnostic = toDiagnostic(error, node, context.parsed.templates.get(node.id)?.static === true);
           return { status: 'error', message: diagnostic.message, error: diagnostic } as StepOutcome & { error: Diagnostic };
         })
@@ -110,10 +140,7 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
           const failed = result.status === 'error' || result.status === 'fail';
           if (failed) {
             for (const child of dependents.get(step.id) ?? []) skip(child, `skipped: ${node.name} failed`);
-            if (options.failFast && !stopped) {
-              stopped = true;
-              void context.adapter.cancelRunning();
-            }
+            if (options.failFast) stop('skipped: --fail-fast');
           } else {
             for (const child of dependents.get(step.id) ?? []) {
               const left = waiting.get(child)! - 1;
@@ -172,25 +199,9 @@ function describe(context: RunContext, step: Step): string {
  * file's lines, so the error points into the model file itself.
  */
 function toDiagnostic(error: unknown, node: ManifestNode, linesPreserved: boolean): Diagnostic {
-  if (error instanceof StrataError) return error.diagnostics[0];
-  const message = error instanceof Error ? error.message : String(error);
-  const { code, position, statement } = error as { code?: string; position?: string | number; statement?: string };
-  const file = node.test?.position?.file ?? node.path;
-  const diagnostic: Diagnostic = {
-    code: 'STR401',
-    message: `database error${code ? ` ${code}` : ''}: ${message}`,
-    file,
-    hint: 'see the compiled SQL under target/compiled/',
-  };
-  const sql = node.compiledSql;
-  const at = Number(position) - 1;
-  const start = sql && statement ? statement.indexOf(sql) : -1;
-  if (sql && start >= 0 && at >= start && at < start + sql.length) {
-    const before = sql.slice(0, at - start);
-    const line = before.split('\n').length;
-    const column = at - start - before.lastIndexOf('\n');
-    if (linesPreserved && !node.test?.position) return { ...diagnostic, line, column };
-    return { ...diagnostic, hint: `at line ${line}, column ${column} of the compiled SQL under target/compiled/` };
-  }
-  return diagnostic;
+  return databaseErrorDiagnostic(error, {
+    file: node.test?.position?.file ?? node.path,
+    compiledSql: node.compiledSql,
+    linesPreserved: linesPreserved && !node.test?.position,
+  });
 }

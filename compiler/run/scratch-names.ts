@@ -13,9 +13,10 @@ export function scratchName(base: string, purpose: string, runId: string): strin
   const suffix = `__strata_${purpose}_${runId}`;
   if (Buffer.byteLength(base) + suffix.length <= MAX_IDENTIFIER) return `${base}${suffix}`;
   const hash = createHash('md5').update(base).digest('hex').slice(0, 8);
-  let short = base;
-  while (Buffer.byteLength(short) + 1 + hash.length + suffix.length > MAX_IDENTIFIER) short = short.slice(0, -1);
-  return `${short}_${hash}${suffix}`;
+  // Cut by characters, not UTF-16 units, so a multi-byte name never ends in half a character.
+  const chars = Array.from(base);
+  while (Buffer.byteLength(chars.join('')) + 1 + hash.length + suffix.length > MAX_IDENTIFIER) chars.pop();
+  return `${chars.join('')}_${hash}${suffix}`;
 }
 
 /** A stable index name for `relation` on `columns`, within 63 bytes. */
@@ -23,5 +24,6 @@ export function indexName(identifier: string, columns: string[], unique: boolean
   const hash = createHash('md5').update(`${identifier}|${columns.join(',')}|${unique}`).digest('hex').slice(0, 8);
   const base = `${identifier}_${columns.join('_')}`.replace(/[^A-Za-z0-9_]/g, '_');
   const suffix = `_${hash}_idx`;
-  return (Buffer.byteLength(base) + suffix.length <= MAX_IDENTIFIER ? base : base.slice(0, MAX_IDENTIFIER - suffix.length)) + suffix;
+  // The base is ASCII here (everything else became '_'), so its length is its size in bytes.
+  return (base.length + suffix.length <= MAX_IDENTIFIER ? base : base.slice(0, MAX_IDENTIFIER - suffix.length)) + suffix;
 }

@@ -127,7 +127,7 @@ describe('data directory lock, in one process', () => {
 });
 
 describe('data directory lock, across processes', () => {
-  const compiled = compileForChild(['compiler/adapters/pglite/data-dir-lock.ts', 'compiler/diagnostics/strata-error.ts']);
+  const compiled = compileForChild(['compiler/adapters/pglite/data-dir-lock.ts', 'compiler/diagnostics/strata-error.ts', 'compiler/diagnostics/mask-secrets.ts']);
   afterAll(() => fs.rmSync(compiled, { recursive: true, force: true }));
   const lockModule = path.join(compiled, 'compiler/adapters/pglite/data-dir-lock.js');
   const fixture = fileURLToPath(new URL('../fixtures/hold-lock.mjs', import.meta.url));

@@ -45,7 +45,7 @@ describe('opening a PGlite data directory', () => {
   });
 
   it('refuses a directory another process owns, without touching it', async () => {
-    const compiled = compileForChild(['compiler/adapters/pglite/data-dir-lock.ts', 'compiler/diagnostics/strata-error.ts']);
+    const compiled = compileForChild(['compiler/adapters/pglite/data-dir-lock.ts', 'compiler/diagnostics/strata-error.ts', 'compiler/diagnostics/mask-secrets.ts']);
     const dir = path.join(root, 'owned');
     const fixture = fileURLToPath(new URL('../fixtures/hold-lock.mjs', import.meta.url));
     const child = spawn(process.execPath, [fixture, path.join(compiled, 'compiler/adapters/pglite/data-dir-lock.js'), dir, 'hold']);

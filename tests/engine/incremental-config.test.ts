@@ -1,11 +1,13 @@
 /**
  * The pure parts of incremental models: which strategy a config runs, the problems found at parse time
  * (and their places), microbatch windows as dbt's MicrobatchBuilder computes them, and the batch filter
- * on upstream relations. Plus the parse errors through `strata compile` (no database).
+ * on upstream relations, the statements of each strategy. Plus the parse errors through `strata compile`
+ * (no database).
  */
 import { describe, expect, it } from 'vitest';
 import { checkIncrementalConfig, incrementalStrategy } from '../../compiler/run/incremental/incremental-config.js';
 import { filterToWindow, microbatchWindows, timestampLiteral } from '../../compiler/run/incremental/microbatch.js';
+import { deleteInsertSql, mergeSql } from '../../compiler/run/incremental/strategy-sql.js';
 import { copyFixture, strata, writeFiles } from './cli.js';
 
 const iso = (windows: { start: Date; end: Date }[]) => windows.map((w) => `${w.start.toISOString()} → ${w.end.toISOString()}`);
@@ -116,12 +118,38 @@ describe('filterToWindow', () => {
     ['select e.a from "raw"."events" e join "raw"."kinds" k on true', `select e.a from ${filtered} e join "raw"."kinds" k on true`],
     ['select a from "raw"."events_v2"', 'select a from "raw"."events_v2"'],
     ['select "raw"."events".a from x', 'select "raw"."events".a from x'],
+    ['select * from "raw"."Events"', 'select * from "raw"."Events"'],
+    ['select * from "raw"."events" AS E', `select * from ${filtered} E`],
   ])('%s', (sql, expected) => {
     expect(filterToWindow(sql, [events], window)).toBe(expected);
   });
 
   it('writes bounds as dbt does', () => {
     expect(timestampLiteral(new Date('2024-01-02T03:04:05Z'))).toBe('2024-01-02 03:04:05+00:00');
+  });
+});
+
+describe('strategy statements', () => {
+  const input = { target: { schema: 's', identifier: 't' }, source: '"t__new"', columns: ['id', 'Name', 'v'], uniqueKey: ['id', 'ID2'], predicates: ['DBT_INTERNAL_DEST.v > 0'] };
+
+  it('delete+insert: the key as a row value, the predicates and-ed', () => {
+    expect(deleteInsertSql(input)).toEqual([
+      'delete from "s"."t" as DBT_INTERNAL_DEST\nwhere ("id", ID2) in (select "id", ID2 from "t__new")\n  and (DBT_INTERNAL_DEST.v > 0)',
+      'insert into "s"."t" ("id", "Name", "v")\nselect "id", "Name", "v" from "t__new"',
+    ]);
+  });
+
+  it('merge: merge_exclude_columns by name, any case', () => {
+    expect(mergeSql({ ...input, uniqueKey: ['id'], predicates: [], mergeExcludeColumns: ['name'] })).toEqual([
+      [
+        'merge into "s"."t" as DBT_INTERNAL_DEST',
+        'using "t__new" as DBT_INTERNAL_SOURCE',
+        'on DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id"',
+        'when matched then update set "id" = DBT_INTERNAL_SOURCE."id", "v" = DBT_INTERNAL_SOURCE."v"',
+        'when not matched then insert ("id", "Name", "v")',
+        'values (DBT_INTERNAL_SOURCE."id", DBT_INTERNAL_SOURCE."Name", DBT_INTERNAL_SOURCE."v")',
+      ].join('\n'),
+    ]);
   });
 });
 

@@ -53,7 +53,7 @@ export async function openThroughOwner(target: PgliteTarget, options: OpenThroug
 async function connect(target: PgliteTarget, owner: LockOwner, server: LockServer, options: OpenThroughOwnerOptions): Promise<Adapter> {
   const { openPostgres } = await import('../postgres/postgres-adapter.js');
   const url = `postgres://strata:${encodeURIComponent(server.password)}@${server.host}:${server.port}/postgres`;
-  const adapter = await openPostgres({ type: 'postgres', name: target.name, schema: target.schema, threads: 1, url }, { onNotice: options.onNotice });
+  const adapter = await openPostgres({ type: 'postgres', name: target.name, schema: target.schema, threads: 1, url, clientConnectionCheckInterval: 0 }, { onNotice: options.onNotice });
   options.onNotice?.(`using the database of ${describeOwner(owner)}`);
   return new OwnerAdapter(adapter, owner);
 }

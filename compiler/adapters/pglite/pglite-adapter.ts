@@ -17,7 +17,9 @@ import type { PgliteTarget } from '../../project/target.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import { quoteIdent, quoteRelation } from '../quote.js';
 import { TYPE_PARSERS } from '../type-parsers.js';
+import { assertDataDirUsable } from './data-dir-check.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
 import { startWireServer, type WireServer } from './wire-server.js';
 
@@ -49,6 +51,15 @@ export async function openPglite(target: PgliteTarget, options: OpenPgliteOption
   const lock = acquireDataDirLock(target.path, { onNotice: options.onNotice, serving: serve });
   let pglite: PGlite;
   try {
+    // Checked under the lock: nobody else can be creating the database in it meanwhile.
+    if (assertDataDirUsable(target.path)) {
+      options.onNotice?.(`Creating the embedded database in ${target.path} (first run only: a few seconds)`);
+    }
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  try {
     pglite = await PGlite.create(target.path, { parsers: TYPE_PARSERS });
   } catch (error) {
     lock.release();
@@ -76,7 +87,7 @@ class PgliteAdapter implements Adapter {
     private readonly pglite: PgliteSession,
     private readonly releaseLock: () => void,
   ) {
-    this.#connection = pgliteConnection(pglite);
+    this.#connection = firstErrorWins(pgliteConnection(pglite));
   }
 
   withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {

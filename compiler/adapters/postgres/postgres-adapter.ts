@@ -15,11 +15,16 @@ import type { PostgresTarget } from '../../project/target.js';
 import { quoteIdent, quoteRelation } from '../quote.js';
 import { TYPE_PARSERS } from '../type-parsers.js';
 import { connectionFailedError, describeTargetUrl } from './connection-errors.js';
+import { firstErrorWins } from '../first-error.js';
+import { rememberConnectionSecrets, rememberSecret } from '../../diagnostics/mask-secrets.js';
 
 export interface OpenPostgresOptions {
   /** Receives NOTICE messages raised by the server (e.g. `RAISE NOTICE` in a hook). */
   onNotice?: (message: string) => void;
 }
+
+/** Seconds between the server's checks that our client is still there, unless the target says otherwise. */
+export const DEFAULT_CONNECTION_CHECK_SECONDS = 5;
 
 /**
  * Opens a pool on the target and checks once that the server answers (a wrong URL fails here, with
@@ -30,6 +35,8 @@ export interface OpenPostgresOptions {
  *     url: 'postgres://strata@127.0.0.1:5432/pagila' });
  */
 export async function openPostgres(target: PostgresTarget, options: OpenPostgresOptions = {}): Promise<Adapter> {
+  rememberSecret(target.password);
+  rememberConnectionSecrets(target.url);
   const config = poolConfig(target);
   const location = describeTargetUrl(target);
   const pool = new pg.Pool({ ...config, max: Math.max(1, target.threads) });
@@ -39,6 +46,21 @@ export async function openPostgres(target: PostgresTarget, options: OpenPostgres
   if (options.onNotice) {
     const onNotice = options.onNotice;
     pool.on('connect', (client) => client.on('notice', (notice) => onNotice(notice.message ?? String(notice))));
+  }
+  const checkSeconds = target.clientConnectionCheckInterval ?? DEFAULT_CONNECTION_CHECK_SECONDS;
+  if (checkSeconds > 0) {
+    // Queued before any statement of the client's first user. A client killed with -9 cannot cancel
+    // its statements: with this set, the server notices the closed socket while the statement runs
+    // and ends it within `checkSeconds`, instead of building a table nobody will read. PostgreSQL 14+
+    // only; older servers skip it (no error, so nothing to roll back).
+    pool.on('connect', (client) => {
+      client
+        .query(
+          "select set_config('client_connection_check_interval', $1, false) where current_setting('server_version_num')::int >= 140000",
+          [`${Math.round(checkSeconds * 1000)}`],
+        )
+        .catch(() => {});
+    });
   }
   const adapter = new PostgresAdapter(pool, config, location, Math.max(1, target.threads), target.retries ?? 0);
   try {
@@ -152,11 +174,13 @@ class PostgresAdapter implements Adapter {
     client.on('error', onError);
     this.#inUse.add(client);
     try {
-      return await fn(postgresConnection(client));
+      return await fn(firstErrorWins(postgresConnection(client)));
     } catch (error) {
       // Leave no transaction open for the next user of this client; if even ROLLBACK fails, the
-      // connection is unusable and is destroyed instead of going back to the pool.
-      if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      // connection is unusable and is destroyed instead of going back to the pool. Only when one is
+      // open: the caller has usually rolled back already, and a second ROLLBACK draws a warning.
+      const status = (client as unknown as { _txStatus?: string | null })._txStatus;
+      if (!broken && status !== 'I') await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
       this.#inUse.delete(client);

@@ -98,7 +98,7 @@ export function filterToWindow(sql: string, inputs: FilteredRelation[], window: 
   let result = sql;
   for (const input of inputs) {
     const escaped = input.relation.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = new RegExp(`(?<![."\\w])${escaped}(?![."\\w])(\\s+(?:as\\s+)?("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?`, 'gi');
+    const pattern = new RegExp(`(?<![."\\w])${escaped}(?![."\\w])(\\s+(?:[Aa][Ss]\\s+)?("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?`, 'g');
     result = result.replace(pattern, (whole: string, tail: string | undefined, alias: string | undefined) => {
       const own = alias !== undefined && !NOT_ALIASES.has(alias.toLowerCase());
       const filter = `${input.eventTime} >= '${timestampLiteral(window.start)}' and ${input.eventTime} < '${timestampLiteral(window.end)}'`;

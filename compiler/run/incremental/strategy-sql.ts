@@ -18,6 +18,14 @@ export interface StrategyInput {
   mergeExcludeColumns?: string[];
 }
 
+/**
+ * A column the user named in `unique_key` or `merge_update_columns`: quoted when it is a plain lower-case
+ * name (so `order` works), else written as given, as dbt does (`ID` folds to `id`; an expression stays).
+ */
+function userColumn(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? quoteIdent(name) : name;
+}
+
 /** `append`: every new row goes in. */
 export function appendSql(input: StrategyInput): string[] {
   return [insertSql(input)];
@@ -30,7 +38,7 @@ export function appendSql(input: StrategyInput): string[] {
 export function deleteInsertSql(input: StrategyInput): string[] {
   const statements: string[] = [];
   if (input.uniqueKey.length > 0) {
-    const keys = input.uniqueKey.map(quoteIdent).join(', ');
+    const keys = input.uniqueKey.map(userColumn).join(', ');
     const where = [`(${keys}) in (select ${keys} from ${input.source})`, ...input.predicates.map((p) => `(${p})`)];
     statements.push(`delete from ${quoteRelation(input.target)} as ${DEST}\nwhere ${where.join('\n  and ')}`);
   }
@@ -45,11 +53,13 @@ export function deleteInsertSql(input: StrategyInput): string[] {
  */
 export function mergeSql(input: StrategyInput): string[] {
   const on = [
-    ...input.uniqueKey.map((k) => `${SOURCE}.${quoteIdent(k)} = ${DEST}.${quoteIdent(k)}`),
+    ...input.uniqueKey.map((k) => `${SOURCE}.${userColumn(k)} = ${DEST}.${userColumn(k)}`),
     ...input.predicates.map((p) => `(${p})`),
   ];
-  const excluded = new Set(input.mergeExcludeColumns ?? []);
-  const update = (input.mergeUpdateColumns ?? input.columns.filter((c) => !excluded.has(c))).map((c) => `${quoteIdent(c)} = ${SOURCE}.${quoteIdent(c)}`);
+  const excluded = new Set((input.mergeExcludeColumns ?? []).map((c) => c.toLowerCase()));
+  const update = input.mergeUpdateColumns
+    ? input.mergeUpdateColumns.map((c) => `${userColumn(c)} = ${SOURCE}.${userColumn(c)}`)
+    : input.columns.filter((c) => !excluded.has(c.toLowerCase())).map((c) => `${quoteIdent(c)} = ${SOURCE}.${quoteIdent(c)}`);
   const columns = input.columns.map(quoteIdent);
   return [
     [
@@ -69,7 +79,7 @@ export function mergeSql(input: StrategyInput): string[] {
  */
 export function replaceWindowSql(input: StrategyInput, eventTime: string, window: { start: string; end: string }): string[] {
   const inWindow = `${DEST}.${eventTime} >= '${window.start}' and ${DEST}.${eventTime} < '${window.end}'`;
-  const keys = input.uniqueKey.map(quoteIdent).join(', ');
+  const keys = input.uniqueKey.map(userColumn).join(', ');
   const match = input.uniqueKey.length > 0 ? `(${inWindow} or (${keys}) in (select ${keys} from ${input.source}))` : `(${inWindow})`;
   const where = [match, ...input.predicates.map((p) => `(${p})`)];
   return [`delete from ${quoteRelation(input.target)} as ${DEST}\nwhere ${where.join('\n  and ')}`, insertSql(input)];
