@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { Dag } from '../graph/dag.js';
-import { checkRelationNames } from '../graph/relation-names.js';
+import { dbtGraph } from '../artifacts/dbt-graph.js';
+import { targetInfo } from '../artifacts/target-info.js';
 import { selectNodes, type Selection } from '../graph/select-nodes.js';
 import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
@@ -72,16 +73,28 @@ export function openSession(args: CommonArgs, reporter?: Reporter): Session {
   const invocationId = randomUUID();
   const parsed = parseProject(project, { invocationId });
   if (reporter && parsed.warnings.length > 0) reporter.diagnostics(parsed.warnings);
+  // What templates read of the run: `graph` (built on first use), and `log(msg, info=True)` lines.
+  parsed.renderer.run.graph = () =>
+    dbtGraph(parsed.manifest, {
+      projectName: project.name,
+      targetPath: project.paths.target,
+      adapterType: 'postgres',
+      database: null,
+      generatedAt: parsed.manifest.generatedAt,
+      ...targetInfo(parsed, invocationId),
+      invocationId,
+    });
+  if (reporter) parsed.renderer.run.log = (message) => reporter.info(message);
   const dag = Dag.fromManifest(parsed.manifest);
   dag.assertAcyclic();
-  const nameProblems = checkRelationNames(parsed.manifest);
-  if (nameProblems.length > 0) throw new StrataError(nameProblems);
   return { project, parsed, dag, invocationId, runId: randomBytes(3).toString('hex') };
 }
 
 export function select(session: Session, args: CommonArgs, reporter: Reporter): Selection {
   const state = args.state ? stateCheck(session.parsed, loadStateManifest(args.state)) : undefined;
   const selection = selectNodes(session.parsed.manifest, session.dag, { select: args.select, exclude: args.exclude, state });
+  session.parsed.renderer.run.selectedResources = [...selection.ids];
+  session.parsed.renderer.run.flags = { FULL_REFRESH: (args as { fullRefresh?: boolean }).fullRefresh === true, WHICH: 'run' };
   if (selection.warnings.length > 0) reporter.diagnostics(selection.warnings.map((w) => ({ ...w, severity: 'warn' })));
   return selection;
 }

@@ -140,14 +140,6 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
   env.addGlobal('target', { ...context.target, profile_name: context.projectName });
   env.addGlobal('project_name', context.projectName);
   env.addGlobal('invocation_id', context.invocationId);
-  env.addGlobal('run_started_at', {
-    toString: () => context.runStartedAt.toISOString(),
-    isoformat: () => context.runStartedAt.toISOString(),
-    strftime: (format: string) => strftime(context.runStartedAt, format),
-    year: context.runStartedAt.getUTCFullYear(),
-  });
-  env.addGlobal('log', () => '');
-  env.addGlobal('print', () => '');
   env.addGlobal('return', (value: unknown) => {
     throw new MacroReturn(value);
   });
@@ -168,20 +160,4 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
 
 function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
-}
-
-function strftime(date: Date, format: string): string {
-  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  return format.replace(/%([YmdHMSf%])/g, (_m, code: string) => {
-    switch (code) {
-      case 'Y': return String(date.getUTCFullYear());
-      case 'm': return pad(date.getUTCMonth() + 1);
-      case 'd': return pad(date.getUTCDate());
-      case 'H': return pad(date.getUTCHours());
-      case 'M': return pad(date.getUTCMinutes());
-      case 'S': return pad(date.getUTCSeconds());
-      case 'f': return pad(date.getUTCMilliseconds() * 1000, 6);
-      default: return '%';
-    }
-  });
 }

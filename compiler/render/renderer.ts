@@ -3,7 +3,7 @@ import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { ProjectFile } from '../project/project-files.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
 import { CROSS_DATABASE_MACROS } from './dbt-context/cross-database-macros.js';
-import { installRuntimeContext } from './dbt-context/runtime-context.js';
+import { installRuntimeContext, type RunState } from './dbt-context/runtime-context.js';
 import { QueryNeeded } from './dbt-context/replay-database.js';
 import {
   createEnvironment,
@@ -81,6 +81,8 @@ export class Renderer {
   /** package → macro name → the callable, filled when the environment is created. */
   private readonly registry = new Map<string, Map<string, MacroFn>>();
   private readonly packageOrder: string[];
+  /** What the running command tells templates (`graph`, `selected_resources`, `results`, `flags`, `log`). */
+  readonly run: RunState = {};
 
   constructor(
     readonly context: RenderContext,
@@ -130,7 +132,12 @@ export class Renderer {
     if (this.envFailed) throw new StrataError([]);
     const env = createEnvironment();
     installGlobals(env, this.context);
-    installRuntimeContext(env, { dispatch: (name, namespace) => this.dispatch(name, namespace), database: this.context.target.database ?? null });
+    installRuntimeContext(env, {
+      dispatch: (name, namespace) => this.dispatch(name, namespace),
+      database: this.context.target.database ?? null,
+      runStartedAt: this.context.runStartedAt,
+      run: this.run,
+    });
     env.addGlobal('__strata_literal', (value: unknown) => quoteLiteral(value as LiteralValue));
     const problems: Diagnostic[] = [];
     const register = (pkg: string, source: string, path: string) => {
@@ -209,7 +216,9 @@ export class Renderer {
   /** A render error as a diagnostic at the template's position, naming the macro it happened in. */
   private renderError(error: unknown, file: string): StrataError {
     const diagnostic = templateErrorToDiagnostic(error, file, 'render');
-    diagnostic.message = readableMessage(diagnostic.message);
+    diagnostic.message = readableMessage(diagnostic.message, (name) =>
+      name === this.context.projectName || this.packageOrder.includes(name) ? 'package' : this.env?.getGlobal(name) !== undefined ? 'global' : undefined,
+    );
     const macro = failedMacro;
     if (macro) {
       diagnostic.message = `${diagnostic.message.replace(/^template error: /, '')} (in macro ${macro.name}, ${macro.path})`;
@@ -313,13 +322,22 @@ let failedMacro: { name: string; path: string } | undefined;
 
 /**
  * nunjucks' messages in the words of a template author: no `undefined`, no JavaScript error names.
+ * `namespace` tells what a name before the dot is, so `pkg.macro()` can say the package is missing
+ * (`undefined`: neither an installed package nor a global) or has no such macro.
  *
  * @example readableMessage('Unable to call `dbt_utils["stars"]`, which is undefined or falsey')
  *   // "'dbt_utils.stars' is not a macro or function here"
  */
-export function readableMessage(message: string): string {
+export function readableMessage(message: string, namespace?: (name: string) => 'package' | 'global' | undefined): string {
   return message
-    .replace(/Unable to call `([^`]*)`, which is undefined or falsey/g, (_m, expr: string) => `'${expr.replace(/\["([^"]+)"\]/g, '.$1')}' is not a macro or function here`)
+    .replace(/Unable to call `([^`]*)`, which is undefined or falsey/g, (_m, expr: string) => {
+      const dotted = expr.replace(/\["([^"]+)"\]/g, '.$1');
+      const call = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/.exec(dotted);
+      const kind = call && namespace ? namespace(call[1]!) : 'global';
+      if (call && kind === 'package') return `package '${call[1]}' has no macro '${call[2]}'`;
+      if (call && kind === undefined) return `'${dotted}' is not a macro or function here: no package '${call[1]}' is installed (run strata deps)`;
+      return `'${dotted}' is not a macro or function here`;
+    })
     .replace(/\b(?:CompilerError|TypeError|Error|ReferenceError): /g, '')
     .replace(/Cannot read properties of (?:undefined|null) \(reading '([^']+)'\)/g, "cannot read '$1' of a value that is none")
     .replace(/\bundefined\b/g, 'none');

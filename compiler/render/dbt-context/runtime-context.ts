@@ -5,12 +5,35 @@ import { TemplateRelation, type RelationType } from '../relation.js';
 import { currentScope, splitKeywords, type RenderScope } from '../render-scope.js';
 import { resultTable, statementResult } from './result-table.js';
 import { pythonModules } from './python-modules.js';
+import { PyDateTime } from './python-datetime.js';
+import { PyTimezone } from './python-timezones.js';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+/** The yaml library, loaded on the first `toyaml`/`fromyaml`. */
+const yaml = () => (yamlModule ??= require('yaml') as typeof import('yaml'));
 
 /** What the runtime context needs from the renderer. */
 export interface ContextHost {
   dispatch(name: string, namespace?: string | null): (...args: unknown[]) => unknown;
   /** The target's database name (`target.database`). */
   database: string | null;
+  runStartedAt: Date;
+  /** What a run knows and templates may read: set by the command, empty while parsing. */
+  run: RunState;
+}
+
+/** `graph`, `selected_resources`, `results` and `flags` as the running command fills them in. */
+export interface RunState {
+  /** `graph` in dbt's shape (`nodes`, `sources`, ...), built on first use. */
+  graph?: () => Record<string, unknown>;
+  selectedResources?: string[];
+  /** `results` in `on-run-end`: one per node, as dbt shapes them. */
+  results?: unknown[];
+  flags?: Record<string, unknown>;
+  /** Where `log(msg, info=True)` and `print(msg)` go. */
+  log?(message: string): void;
 }
 
 /** The prefix of the CTE an ephemeral model becomes (compile-node.ts inlines them under it). */
@@ -270,7 +293,36 @@ export function installRuntimeContext(env: StrataEnvironment, host: ContextHost)
   // Built on first use: most templates never touch `modules`.
   let modules: Record<string, unknown> | undefined;
   env.defineGlobalGetter('modules', () => (modules ??= pythonModules()));
-  env.addGlobal('flags', { FULL_REFRESH: false, STORE_FAILURES: false, WHICH: 'run', send_anonymous_usage_stats: false });
+  const run = host.run;
+  env.defineGlobalGetter('flags', () => ({ FULL_REFRESH: false, STORE_FAILURES: false, WHICH: 'compile', ...run.flags }));
+  // Known only once the project is parsed and the run selected: a template that reads them is rendered
+  // again at run time (taint), as one that reads `execute`.
+  const atRun = <T>(read: () => T) => () => {
+    const s = currentScope();
+    if (s?.mode === 'parse') s.taint();
+    return read();
+  };
+  let graph: Record<string, unknown> | undefined;
+  env.defineGlobalGetter(
+    'graph',
+    atRun(() => (run.graph ? (graph ??= run.graph()) : { nodes: {}, sources: {}, exposures: {}, metrics: {}, groups: {} })),
+  );
+  env.defineGlobalGetter('selected_resources', atRun(() => run.selectedResources ?? []));
+  env.defineGlobalGetter('results', atRun(() => run.results ?? []));
+  // dbt's run_started_at: a datetime in UTC (`{{ run_started_at }}` prints `2024-05-01 12:00:00.123000+00:00`).
+  let startedAt: unknown;
+  env.defineGlobalGetter('run_started_at', () => (startedAt ??= PyDateTime.fromInstant(host.runStartedAt.getTime() * 1000, PyTimezone.utc)));
+  env.addGlobal('log', (...args: unknown[]) => {
+    const { positional, keywords } = splitKeywords(args);
+    if (keywords.info === true || positional[1] === true) run.log?.(String(positional[0] ?? ''));
+    return '';
+  });
+  env.addGlobal('print', (message: unknown) => {
+    run.log?.(String(message));
+    return '';
+  });
+  env.addGlobal('toyaml', (value: unknown) => yaml().stringify(value));
+  env.addGlobal('fromyaml', (text: unknown) => yaml().parse(String(text)));
 }
 
 /**
