@@ -61,7 +61,10 @@ function isGenericOrFixture(path: string, testPaths: string[]): boolean {
  */
 export function loadPackages(root: string, installPath: string, rootName: string): ProjectPart[] {
   const base = join(root, installPath);
-  if (!existsSync(base)) return [];
+  if (!existsSync(base)) {
+    checkDeclaredInstalled(root, installPath, []);
+    return [];
+  }
   const problems: Diagnostic[] = [];
   const parts: ProjectPart[] = [];
   const seen = new Map<string, string>([[rootName, '(the root project)']]);
@@ -89,6 +92,8 @@ export function loadPackages(root: string, installPath: string, rootName: string
           code: 'STR171',
           message: `two packages are named '${part.name}'`,
           file: configFile,
+          // Parsed again only on this rare path, so loading stays one parse per package.
+          ...parseYamlFile(configFile, readFileSync(join(root, configFile), 'utf8')).locate(['name']),
           hint: `the other is ${clash}; remove one from packages.yml and run strata deps`,
         });
         continue;
@@ -101,7 +106,52 @@ export function loadPackages(root: string, installPath: string, rootName: string
     }
   }
   if (problems.length > 0) throw new StrataError(problems);
+  checkDeclaredInstalled(root, installPath, parts);
   return parts;
+}
+
+const PACKAGE_FILES = ['packages.yml', 'dependencies.yml'];
+
+/**
+ * dbt's rule: fewer packages installed than packages.yml (or dependencies.yml) declares means `deps` has
+ * not run since the file changed, and building would fail later on a missing ref or macro with a less
+ * useful message. Only counts are compared, as dbt does: a git package's name is known only once
+ * fetched, and installed transitive dependencies count too. Without a packages file this costs two
+ * existsSync calls.
+ */
+function checkDeclaredInstalled(root: string, installPath: string, installed: ProjectPart[]): void {
+  for (const name of PACKAGE_FILES) {
+    const file = join(root, name);
+    if (!existsSync(file)) continue;
+    const yaml = parseYamlFile(name, readFileSync(file, 'utf8'));
+    const declared = isPlainObject(yaml.value) ? yaml.value.packages : undefined;
+    if (!Array.isArray(declared)) continue;
+    if (declared.length <= installed.length) return;
+    const missing = lockedNames(root).filter((locked) => !installed.some((part) => part.name === locked));
+    const plural = (n: number) => `${n} package${n === 1 ? '' : 's'}`;
+    throw new StrataError({
+      code: 'STR173',
+      message:
+        `found ${plural(declared.length)} specified in ${name}, but only ${installed.length} installed in ${toPosix(installPath)}` +
+        (missing.length > 0 ? ` (not installed: ${missing.join(', ')})` : ''),
+      file: name,
+      ...yaml.locate(['packages']),
+      hint: 'run strata deps',
+    });
+  }
+}
+
+/** Package names of package-lock.yml, when there is one; they name what is missing (else only counts). */
+function lockedNames(root: string): string[] {
+  const file = join(root, 'package-lock.yml');
+  if (!existsSync(file)) return [];
+  try {
+    const value = parseYamlFile('package-lock.yml', readFileSync(file, 'utf8')).value;
+    const packages = isPlainObject(value) && Array.isArray(value.packages) ? value.packages : [];
+    return packages.flatMap((entry: unknown) => (isPlainObject(entry) && typeof entry.name === 'string' ? [entry.name] : []));
+  } catch {
+    return [];
+  }
 }
 
 function loadPackagePart(root: string, dir: string, configFile: string): ProjectPart {
