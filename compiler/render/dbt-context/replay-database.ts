@@ -14,6 +14,7 @@ import type { Connection, QueryResult } from '../../adapters/adapter.js';
 export class ReplayDatabase {
   private readonly answers: { sql: string; result?: QueryResult; error?: unknown }[] = [];
   private cursor = 0;
+  private changes = 0;
   /** The statement the last render stopped at, if it stopped for one. */
   pending: string | undefined;
   /** Statements run, in order (for target/run/). */
@@ -28,6 +29,13 @@ export class ReplayDatabase {
       return answer.result!;
     }
     // A render that asks for something else at this point than the last time: forget what followed.
+    // A template that asks for a new statement every time (one built from the clock) would never end.
+    if (answer && ++this.changes > MAX_CHANGED_STATEMENTS) {
+      throw new Error(
+        `the template asked for a different statement at each render (the last: ${sql.slice(0, 120)}): ` +
+          'statements must depend only on the model and on earlier query results, not on the clock or randomness',
+      );
+    }
     this.answers.length = index;
     this.pending = sql;
     throw new QueryNeeded(sql);
@@ -57,6 +65,8 @@ export class ReplayDatabase {
     }
   }
 }
+
+const MAX_CHANGED_STATEMENTS = 20;
 
 /** Thrown to stop a render at a statement it has no result for (see ReplayDatabase). */
 export class QueryNeeded extends Error {
