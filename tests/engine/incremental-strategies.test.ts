@@ -75,6 +75,7 @@ describeEachEngine('incremental strategies', (engine) => {
         { id: 2, v: 'b2' },
         { id: 3, v: 'c' },
       ]);
+      expect(await columnsOf('keyed_rows')).toEqual(['id integer', 'v text']);
     });
 
     it('delete+insert on a list of key columns, with incremental_predicates limiting the delete', async () => {
@@ -94,6 +95,7 @@ describeEachEngine('incremental strategies', (engine) => {
         { k1: 2, k2: 1, v: 'c' },
         { k1: 3, k2: 1, v: 'd' },
       ]);
+      expect(await columnsOf('composite_rows')).toEqual(['k1 integer', 'k2 integer', 'v text']);
     });
 
     it('merge: matched rows are updated but for merge_exclude_columns; merge_update_columns updates only those', async () => {
@@ -118,6 +120,7 @@ describeEachEngine('incremental strategies', (engine) => {
         { id: 2, v: 'b2', w: 20, created: '2024-01-01' },
         { id: 3, v: 'c', w: 30, created: '2024-02-02' },
       ]);
+      expect(await columnsOf('merge_rows')).toEqual(['id integer', 'v text', 'w integer', 'created date']);
       const statements = fs.readFileSync(path.join(dir, 'target/run/incremental/models/merge_rows.sql'), 'utf8');
       expect(statements).toMatch(/merge into .* as DBT_INTERNAL_DEST/);
     });
@@ -225,6 +228,7 @@ describeEachEngine('incremental strategies', (engine) => {
         { event_id: 6, at: '2024-01-03 01:00:00', kind_name: 'refund', amount: 60 },
         { event_id: 7, at: '2024-01-03 23:59:59', kind_name: 'sale', amount: 70 },
       ]);
+      expect(await columnsOf('daily_events')).toEqual(['event_id integer', 'occurred_at timestamp without time zone', 'kind_name text', 'amount integer']);
     });
 
     it('from begin on a full refresh; then the current batch and `lookback` batches before it', async () => {
@@ -245,6 +249,30 @@ describeEachEngine('incremental strategies', (engine) => {
       // lookback 3 reaches day -3.
       await buildWith({}, '--select', 'daily_events', '--vars', JSON.stringify({ begin: day(-4), lookback: 3 }));
       expect(await readEvents()).toEqual(expected(changes));
+    });
+
+    it('the batches of a run share one transaction: a failing batch takes back the ones before it (exit code 1)', async () => {
+      writeFiles(dir, {
+        'models/ratio_events.sql':
+          "{{ config(incremental_strategy='microbatch', event_time='occurred_at', batch_size='day', begin='2024-01-01') }}\n" +
+          "select event_id, occurred_at, 100 / amount as ratio from {{ ref('events') }}\n",
+      });
+      const window = ['--event-time-start', '2024-01-02', '--event-time-end', '2024-01-04'];
+      const events = (day2: number, day3: number) => `event_id,occurred_at,kind_id,amount\n1,2024-01-02 10:00:00,1,${day2}\n2,2024-01-03 10:00:00,1,${day3}\n`;
+      await buildWith({ 'seeds/events_input.csv': events(50, 20) }, '--select', '+ratio_events', ...window);
+      const read = () => query(`select event_id, ratio from ${q('ratio_events')} order by event_id`);
+      expect(await read()).toEqual([
+        { event_id: 1, ratio: 2 },
+        { event_id: 2, ratio: 5 },
+      ]);
+      writeFiles(dir, { 'seeds/events_input.csv': events(25, 0) });
+      const result = await build('--select', '+ratio_events', ...window);
+      expect(result.exitCode, result.output).toBe(1);
+      expect(runResults(dir).get('ratio_events')?.message).toContain('division by zero');
+      expect(await read()).toEqual([
+        { event_id: 1, ratio: 2 },
+        { event_id: 2, ratio: 5 },
+      ]);
     });
 
     it('--event-time-start without --event-time-end is a usage error before any SQL (exit code 2)', async () => {
