@@ -736,13 +736,26 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
       this._emit(');');
     }
     const bufferId = this._pushBuffer();
+    // The position inside the macro's own file where an error happened (nunjucks reports only the
+    // position in the template being rendered): `lineno`/`colno` are the macro file's, 0-based.
+    this._emitLine('try {');
     this._withScopedSyntax(() => this.compile(node.body, innerFrame));
+    this._emitLine('} catch (e) { runtime.markMacroError(e, lineno, colno); throw e; }');
     this._emitLine(keepFrame ? 'frame = frame.pop();' : 'frame = callerFrame;');
     this._emitLine(`return new runtime.SafeString(${bufferId});`);
     this._emitLine('});');
     this._popBuffer();
     return funcId;
   };
+}
+
+/** Where inside a macro's file an error was raised (1-based), kept on the error by the innermost macro. */
+export const MACRO_ERROR_POSITION = Symbol.for('strata.macroErrorPosition');
+
+function markMacroError(error: unknown, lineno: number, colno: number): void {
+  if (error && typeof error === 'object' && !(MACRO_ERROR_POSITION in error) && !(error instanceof MacroReturn)) {
+    Object.defineProperty(error, MACRO_ERROR_POSITION, { value: { line: lineno + 1, column: colno + 1 }, enumerable: false });
+  }
 }
 
 function patchRuntime(runtime: any): void {
@@ -775,6 +788,7 @@ function patchRuntime(runtime: any): void {
   };
 
   runtime.makeMacro = makeMacro;
+  runtime.markMacroError = markMacroError;
   runtime.pyAdd = pyAdd;
   runtime.pyMul = pyMul;
   runtime.pyMod = pyMod;

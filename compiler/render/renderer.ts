@@ -5,6 +5,7 @@ import { BUILTIN_MACROS } from './builtin-macros.js';
 import { CROSS_DATABASE_MACROS } from './dbt-context/cross-database-macros.js';
 import { installRuntimeContext, type RunState } from './dbt-context/runtime-context.js';
 import { QueryNeeded } from './dbt-context/replay-database.js';
+import { MACRO_ERROR_POSITION } from './jinja-dialect.js';
 import {
   createEnvironment,
   preprocessMacroSource,
@@ -205,7 +206,9 @@ export class Renderer {
       // The innermost macro an error passes through is the one that failed (nunjucks reports the
       // position of the call in the template being rendered, not inside the macro's file).
       if (!failedMacro && !(error instanceof QueryNeeded)) {
-        failedMacro = { name: pkg === BUILTIN_PACKAGE ? `dbt.${name}` : `${pkg}.${name}`, path: this.macros.get(key)?.path ?? '(builtin)' };
+        const at = error && typeof error === 'object' ? (error as { [MACRO_ERROR_POSITION]?: { line: number; column: number } })[MACRO_ERROR_POSITION] : undefined;
+        const path = this.macros.get(key)?.path ?? '(builtin)';
+        failedMacro = { name: pkg === BUILTIN_PACKAGE ? `dbt.${name}` : `${pkg}.${name}`, path: at && path !== '(builtin)' ? `${path}:${at.line}:${at.column}` : path };
       }
       throw error;
     } finally {
@@ -222,7 +225,7 @@ export class Renderer {
     const macro = failedMacro;
     if (macro) {
       diagnostic.message = `${diagnostic.message.replace(/^template error: /, '')} (in macro ${macro.name}, ${macro.path})`;
-      diagnostic.hint = `the error is raised inside ${macro.path}; check the arguments this call passes to ${macro.name}`;
+      diagnostic.hint = `raised at ${macro.path}; check what this call passes to ${macro.name}`;
     }
     return new StrataError(diagnostic);
   }

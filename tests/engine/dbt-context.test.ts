@@ -86,7 +86,7 @@ describeEachEngine('dbt runtime context', (engine) => {
     });
     const run = await strata(['run', '--project-dir', raising, '--select', 'raising']);
     expect(run.exitCode).toBe(1);
-    expect(run.output).toMatch(/models\/raising\.sql:2:\d+\s+error STR202\s+n must be positive, got -1 \(in macro context\.default__check_positive, macros\/checks\.sql\)/);
+    expect(run.output).toMatch(/models\/raising\.sql:2:\d+\s+error STR202\s+n must be positive, got -1 \(in macro context\.default__check_positive, macros\/checks\.sql:3:\d+\)/);
     expect(run.output).not.toMatch(/undefined|CompilerError|at .*\.js:\d+/);
   });
 });
