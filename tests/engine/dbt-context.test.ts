@@ -89,4 +89,15 @@ describeEachEngine('dbt runtime context', (engine) => {
     expect(run.output).toMatch(/models\/raising\.sql:2:\d+\s+error STR202\s+n must be positive, got -1 \(in macro context\.default__check_positive, macros\/checks\.sql:3:\d+\)/);
     expect(run.output).not.toMatch(/undefined|CompilerError|at .*\.js:\d+/);
   });
+
+  it('a broken macro file is reported once, at its line, however many models need macros', async () => {
+    const dir = projectOn('context', engine.makeTarget(uniqueSchema('ctx_macro')), {
+      'macros/broken.sql': '{% macro broken(x) %}\n  {{ x + }}\n{% endmacro %}\n',
+    });
+    const compile = await strata(['compile', '--project-dir', dir]);
+    expect(compile.exitCode).toBe(2);
+    const reports = compile.output.split('\n').filter((line) => line.includes('macros/broken.sql'));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/macros\/broken\.sql:2:\d+\s+error STR210/);
+  });
 });
