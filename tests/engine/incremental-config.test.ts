@@ -5,7 +5,7 @@
  * (no database).
  */
 import { describe, expect, it } from 'vitest';
-import { checkIncrementalConfig, incrementalStrategy } from '../../compiler/run/incremental/incremental-config.js';
+import { checkIncrementalConfig, incrementalStrategy, parseEventTime } from '../../compiler/run/incremental/incremental-config.js';
 import { filterToWindow, microbatchWindows, timestampLiteral } from '../../compiler/run/incremental/microbatch.js';
 import { deleteInsertSql, mergeSql } from '../../compiler/run/incremental/strategy-sql.js';
 import { copyFixture, strata, writeFiles } from './cli.js';
@@ -65,6 +65,21 @@ describe('checkIncrementalConfig', () => {
       column: 5,
       hint: 'the strategies there are: append, delete+insert, merge, microbatch',
     });
+  });
+});
+
+describe('parseEventTime', () => {
+  it.each([
+    ['2024-01-02', '2024-01-02T00:00:00.000Z'],
+    ['2024-01-02 06:30:00', '2024-01-02T06:30:00.000Z'],
+    ['2024-01-02T06:30:00+02:00', '2024-01-02T04:30:00.000Z'],
+    [{ isoformat: () => '2024-01-02T06:00:00' }, '2024-01-02T06:00:00.000Z'],
+  ])('%j', (value, expected) => {
+    expect(parseEventTime(value)?.toISOString()).toBe(expected);
+  });
+
+  it.each([['yesterday'], [''], [20240102], [null]])('%j is not a time', (value) => {
+    expect(parseEventTime(value)).toBeUndefined();
   });
 });
 

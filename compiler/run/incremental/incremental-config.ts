@@ -95,12 +95,15 @@ export function checkIncrementalConfig(config: Record<string, unknown>, file: st
 
 /**
  * A date or timestamp as dbt reads `begin` and `--event-time-start`: ISO text taken as UTC when it has no
- * offset; a Date as given. Undefined when it is neither.
+ * offset; a Date, or a template's datetime, as given. Undefined when it is neither.
  *
  * @example parseEventTime('2024-01-01')  // 2024-01-01T00:00:00.000Z
  */
 export function parseEventTime(value: unknown): Date | undefined {
   if (value instanceof Date) return value;
+  // A Python datetime or date of the template context (`begin=modules.datetime.datetime(2024, 1, 1)`).
+  const isoformat = (value as { isoformat?: unknown } | null)?.isoformat;
+  if (typeof isoformat === 'function') return parseEventTime(String(isoformat.call(value)));
   if (typeof value !== 'string') return undefined;
   const text = value.trim().replace(' ', 'T');
   if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
