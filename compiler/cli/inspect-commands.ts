@@ -78,7 +78,7 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
   try {
     return await showRows(args, reporter);
   } catch (error) {
-    if (!(error instanceof StrataError) || !['STR440', 'STR401', 'STR521'].includes(error.code)) throw error;
+    if (!(error instanceof StrataError) || !['STR440', 'STR521'].includes(error.code)) throw error;
     reporter.diagnostics(error.diagnostics);
     return 1;
   }
@@ -110,8 +110,10 @@ async function showRows(args: CommonArgs & { inline?: string; limit: number }, r
       const diagnostic = databaseErrorDiagnostic(Object.assign(error as object, { statement: shown }), {
         compiledSql: sql,
         sqlHint: args.inline ? 'check the --inline query' : 'see the compiled SQL under target/compiled/',
+        code: 'STR440',
+        what: 'the query failed',
       });
-      throw new StrataError(diagnostic.code === 'STR401' ? { ...diagnostic, code: 'STR440', message: diagnostic.message.replace(/^database error/, 'the query failed') } : diagnostic);
+      throw new StrataError(diagnostic);
     });
     if (args.logFormat === 'json') print(JSON.stringify({ rows: result.rows }));
     else {

@@ -47,6 +47,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR170: { meaning: 'a package link points nowhere', raisedIn: ['project/load-packages.ts'] },
   STR171: { meaning: 'two packages share a name', raisedIn: ['project/load-packages.ts'] },
   STR172: { meaning: 'a package has no valid name', raisedIn: ['project/load-packages.ts'] },
+  STR173: { meaning: 'packages declared but not installed (run strata deps)', raisedIn: ['project/load-packages.ts'] },
 
   STR201: { meaning: 'template syntax error', raisedIn: ['render/nunjucks-env.ts'] },
   STR202: { meaning: 'template render error', raisedIn: ['render/nunjucks-env.ts'] },
@@ -85,7 +86,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR513: { meaning: 'the owner of the embedded database closed it mid-command', raisedIn: ['adapters/pglite/open-through-owner.ts'] },
   STR514: { meaning: 'the embedded data directory is damaged (not re-created)', raisedIn: ['adapters/pglite/data-dir-check.ts'] },
   STR520: { meaning: 'cannot connect to Postgres', raisedIn: ['adapters/pglite/open-through-owner.ts', 'adapters/postgres/connection-errors.ts', 'run/database-error.ts'] },
-  STR521: { meaning: 'the connection to the database was lost during the run', raisedIn: ['run/database-error.ts'] },
+  STR521: { meaning: 'the connection to the database was lost during the run', raisedIn: ['run/database-error.ts', 'cli/inspect-commands.ts'] },
   STR531: { meaning: 'gave up waiting for another run on the same target (--lock-timeout)', raisedIn: ['adapters/postgres/advisory-lock.ts'] },
 
   STR600: { meaning: 'deps: packages.yml is not valid YAML', raisedIn: ['deps/deps-errors.ts'] },

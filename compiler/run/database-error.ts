@@ -36,6 +36,9 @@ export interface ErrorPlace {
   linesPreserved?: boolean;
   /** What the hint should point at when the SQL is to blame. */
   sqlHint?: string;
+  /** The code and the message's first words when the SQL is to blame (default STR401, 'database error'). */
+  code?: string;
+  what?: string;
 }
 
 /**
@@ -56,8 +59,8 @@ export function databaseErrorDiagnostic(error: unknown, place: ErrorPlace = {}):
   }
   const sqlState = code && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
   const diagnostic: Diagnostic = {
-    code: 'STR401',
-    message: `database error${sqlState ? ` ${sqlState}` : ''}: ${message}`,
+    code: place.code ?? 'STR401',
+    message: `${place.what ?? 'database error'}${sqlState ? ` ${sqlState}` : ''}: ${message}`,
     file: place.file,
     hint: (sqlState && HINTS_BY_SQLSTATE[sqlState]) ?? place.sqlHint ?? 'see the compiled SQL under target/compiled/',
   };

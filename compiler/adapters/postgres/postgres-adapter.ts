@@ -16,6 +16,7 @@ import { quoteIdent, quoteRelation } from '../quote.js';
 import { TYPE_PARSERS } from '../type-parsers.js';
 import { connectionFailedError, describeTargetUrl } from './connection-errors.js';
 import { firstErrorWins } from '../first-error.js';
+import { isKeyValueDsn, parseKeyValueDsn } from './key-value-dsn.js';
 import { rememberConnectionSecrets, rememberSecret } from '../../diagnostics/mask-secrets.js';
 
 export interface OpenPostgresOptions {
@@ -77,7 +78,9 @@ export function poolConfig(target: PostgresTarget): pg.PoolConfig {
   const types = new pg.TypeOverrides();
   for (const [oid, parse] of Object.entries(TYPE_PARSERS)) types.setTypeParser(Number(oid), parse);
   const connection: pg.PoolConfig = target.url
-    ? { connectionString: target.url }
+    ? isKeyValueDsn(target.url)
+      ? withoutSslmode(parseKeyValueDsn(target.url))
+      : { connectionString: target.url }
     : { host: target.host, port: target.port, user: target.user, password: target.password, database: target.database };
   const ssl = sslConfig(target);
   const options = startupOptions(target);
@@ -91,6 +94,12 @@ export function poolConfig(target: PostgresTarget): pg.PoolConfig {
     connectionTimeoutMillis: (target.connectTimeout ?? 15) * 1000,
     types,
   };
+}
+
+/** The key/value DSN's fields pg knows (its sslmode is the target's `sslmode`, below). */
+function withoutSslmode(config: pg.ClientConfig & { sslmode?: string }): pg.PoolConfig {
+  const { sslmode: _sslmode, ...rest } = config;
+  return rest;
 }
 
 /**

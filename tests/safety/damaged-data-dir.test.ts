@@ -1,0 +1,60 @@
+/**
+ * An embedded data directory that holds data is never silently re-created: PGlite would create a new,
+ * empty database in a directory missing only its PG_VERSION file, over the old one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertDataDirUsable } from '../../compiler/adapters/pglite/data-dir-check.js';
+import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { describeEachEngine, uniqueSchema } from '../support/engines.js';
+import { projectOn, strata, withAdapter } from '../engine/cli.js';
+
+describeEachEngine('a damaged embedded data directory', (engine) => {
+  it.skipIf(engine.name !== 'pglite')('missing only PG_VERSION: exit 2 with a hint, the data left as it was', async () => {
+    const schema = uniqueSchema('damaged');
+    const target = engine.makeIsolatedTarget(schema);
+    if (target.type !== 'pglite') return;
+    const dir = projectOn('safety', target);
+    const first = await strata(['build', '--project-dir', dir]);
+    expect(first.exitCode, first.output).toBe(0);
+
+    const versionFile = path.join(target.path, 'PG_VERSION');
+    const version = fs.readFileSync(versionFile);
+    fs.rmSync(versionFile);
+    const before = fs.readdirSync(target.path).sort();
+    for (const args of [['build'], ['show', '--inline', 'select 1'], ['debug']]) {
+      const result = await strata([...args, '--project-dir', dir]);
+      expect(result.exitCode, result.output).toBe(2);
+      expect(result.output).toContain('STR514');
+      expect(result.output).toContain('move it away');
+      expect(result.output).not.toMatch(/Creating the embedded database|STR000/);
+    }
+    expect(fs.existsSync(versionFile)).toBe(false);
+    expect(fs.readdirSync(target.path).sort()).toEqual(before);
+
+    fs.writeFileSync(versionFile, version);
+    await withAdapter(target, async (adapter) => {
+      const rows = await adapter.query<{ n: string | number }>(`select count(*) as n from ${quoteIdent(schema)}.base_ids`);
+      expect(Number(rows.rows[0].n)).toBe(1000);
+    });
+  });
+});
+
+describe('assertDataDirUsable', () => {
+  it('accepts a missing or empty directory (a new database) and refuses one with stray files', () => {
+    const root = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'strata-datadir-'));
+    try {
+      expect(assertDataDirUsable(path.join(root, 'absent'))).toBe(true);
+      fs.mkdirSync(path.join(root, 'empty'));
+      fs.writeFileSync(path.join(root, 'empty', 'strata.lock'), '{}');
+      expect(assertDataDirUsable(path.join(root, 'empty'))).toBe(true);
+      fs.mkdirSync(path.join(root, 'other'));
+      fs.writeFileSync(path.join(root, 'other', 'notes.txt'), 'mine');
+      expect(() => assertDataDirUsable(path.join(root, 'other'))).toThrow(/STR514|damaged/);
+      expect(fs.readFileSync(path.join(root, 'other', 'notes.txt'), 'utf8')).toBe('mine');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
