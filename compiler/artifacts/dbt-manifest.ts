@@ -4,8 +4,8 @@
  */
 import { hash as digest } from 'node:crypto';
 import type { Manifest, ManifestNode } from '../manifest/types.js';
-import { dbtMacro, dbtNode, dbtSource, dbtUnitTest, macroIdIndex, type ArtifactContext } from './dbt-node.js';
-import { StreamedObject } from './json-stream.js';
+import { dbtMacro, dbtNodeJson, dbtSource, dbtUnitTest, macroIdIndex, type ArtifactContext } from './dbt-node.js';
+import { RawJson, StreamedObject } from './json-stream.js';
 
 export const MANIFEST_SCHEMA = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
 /** The dbt release whose published schemas our artifacts follow; tools gate features on it. */
@@ -28,7 +28,7 @@ export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext,
       new StreamedObject(function* () {
         for (const id of ids) {
           const node = manifest.nodes[id]!;
-          if (node.resourceType !== 'unit_test') yield [id, dbtNode(node, context, macroIds, compiledPath(node), createdAt)];
+          if (node.resourceType !== 'unit_test') yield [id, new RawJson(dbtNodeJson(node, context, macroIds, compiledPath(node), createdAt))];
         }
       }),
     ],
@@ -69,20 +69,28 @@ export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext,
  * key of both, children in the order their parents were found.
  */
 function graphMaps(manifest: Manifest): [string, unknown][] {
-  const parents: Record<string, string[]> = {};
-  const children: Record<string, string[]> = {};
+  // Maps, not objects keyed by 10,000 ids: V8 keeps such objects as slow dictionaries.
+  const parents = new Map<string, readonly string[]>();
+  const children = new Map<string, string[]>();
   for (const id of Object.keys(manifest.sources)) {
-    parents[id] = [];
-    children[id] = [];
+    parents.set(id, []);
+    children.set(id, []);
   }
-  for (const id of Object.keys(manifest.nodes)) {
-    children[id] ??= [];
-    parents[id] = [...new Set(manifest.nodes[id]!.dependsOn.nodes)];
+  const ids = Object.keys(manifest.nodes);
+  for (const id of ids) {
+    parents.set(id, manifest.nodes[id]!.dependsOn.nodes);
+    if (!children.has(id)) children.set(id, []);
   }
-  for (const id of Object.keys(parents)) for (const parent of parents[id]!) (children[parent] ??= []).push(id);
+  for (const id of ids) {
+    for (const parent of manifest.nodes[id]!.dependsOn.nodes) {
+      const list = children.get(parent);
+      if (list) list.push(id);
+      else children.set(parent, [id]);
+    }
+  }
   return [
-    ['parent_map', new StreamedObject(() => Object.entries(parents))],
-    ['child_map', new StreamedObject(() => Object.entries(children))],
+    ['parent_map', new StreamedObject(() => parents)],
+    ['child_map', new StreamedObject(() => children)],
   ];
 }
 

@@ -6,6 +6,11 @@ export class StreamedObject {
   constructor(readonly entries: () => Iterable<readonly [string, unknown]>) {}
 }
 
+/** A value already written as JSON text. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 const CHUNK_BYTES = 1 << 20;
 
 /**
@@ -47,9 +52,11 @@ export function writeJsonStream(file: string, members: Iterable<readonly [string
         emit(`${separator}${JSON.stringify(key)}:`);
         let memberSeparator = '{';
         for (const [member, item] of value.entries()) {
-          const text = JSON.stringify(item) as string | undefined;
+          const text = item instanceof RawJson ? item.text : (JSON.stringify(item) as string | undefined);
           if (text === undefined) continue;
-          emit(`${memberSeparator}${JSON.stringify(member)}:${text}`);
+          // Two writes, not one concatenation: a node's text is kilobytes, and joining copies it.
+          emit(`${memberSeparator}${JSON.stringify(member)}:`);
+          emit(text);
           memberSeparator = ',';
         }
         emit(memberSeparator === '{' ? '{}' : '}');

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Manifest, SourcePosition } from '../manifest/types.js';
 import type { NodeResult } from '../run/events.js';
-import { StreamedObject } from './json-stream.js';
+import { RawJson, StreamedObject } from './json-stream.js';
 
 export const STATE_FILE = 'strata_state.json';
 export const RUN_EXTRAS_FILE = 'strata_run_results.json';
@@ -17,9 +17,10 @@ const STATE_VERSION = 1;
 
 /** One node's entry in strata_state.json. */
 export interface StrataNodeState {
-  fingerprint?: string;
-  ref_positions?: (SourcePosition | null)[];
-  source_positions?: (SourcePosition | null)[];
+  fingerprint?: string | null;
+  /** Per ref call: `[line, column]` in the node's file, or a position in another file (a generic test's YAML). */
+  ref_positions?: ([number, number] | SourcePosition | null)[];
+  source_positions?: ([number, number] | SourcePosition | null)[];
   /** A generic test's or unit test's YAML entry. */
   yaml_position?: SourcePosition;
 }
@@ -39,17 +40,29 @@ export function strataStateMembers(manifest: Manifest, generatedAt: string, invo
       new StreamedObject(function* () {
         for (const id of Object.keys(manifest.nodes)) {
           const node = manifest.nodes[id]!;
-          const entry: StrataNodeState = { fingerprint: node.fingerprint };
-          if (node.refs.some((r) => r.position)) entry.ref_positions = node.refs.map((r) => r.position ?? null);
-          if (node.sources.some((s) => s.position)) entry.source_positions = node.sources.map((s) => s.position ?? null);
+          // Text, not objects: this runs for every node on every compile.
+          let text = `{"fingerprint":${JSON.stringify(node.fingerprint ?? null)}`;
+          if (node.refs.length > 0) text += `,"ref_positions":${positionsJson(node.refs, node.path)}`;
+          if (node.sources.length > 0) text += `,"source_positions":${positionsJson(node.sources, node.path)}`;
           const yaml = node.test?.position ?? node.unitTest?.position;
-          if (yaml) entry.yaml_position = yaml;
-          yield [id, entry];
+          if (yaml) text += `,"yaml_position":${JSON.stringify(yaml)}`;
+          yield [id, new RawJson(`${text}}`)];
         }
       }),
     ],
     ['sources', new StreamedObject(() => Object.keys(manifest.sources).map((id) => [id, { loaded_by: manifest.sources[id]!.loadedBy }] as const))],
   ];
+}
+
+/** `[[line, column], ...]` in the node's own file, a full position elsewhere, null where unknown. */
+function positionsJson(calls: readonly { position?: SourcePosition }[], file: string): string {
+  let text = '';
+  for (const call of calls) {
+    const p = call.position;
+    const item = !p ? 'null' : p.file === file ? `[${p.line},${p.column}]` : JSON.stringify(p);
+    text += text === '' ? item : `,${item}`;
+  }
+  return `[${text}]`;
 }
 
 /** strata_run_results.json: per result, what run_results.json has no field for. */

@@ -78,7 +78,7 @@ function fromDbtManifest(parsed: Record<string, unknown>, state: ReturnType<type
   const macros = (parsed.macros ?? {}) as Record<string, DbtStateMacro>;
   const nodes: StateManifest['nodes'] = {};
   const add = (id: string, node: DbtManifestNode) => {
-    const fingerprint = ours?.[id]?.fingerprint;
+    const fingerprint = ours?.[id]?.fingerprint ?? undefined;
     nodes[id] = {
       resourceType: node.resource_type,
       schema: node.schema,
