@@ -110,6 +110,8 @@ describe('packages: bad input', () => {
     // A name that is not a package keeps the plain message.
     writeFiles(dir, { 'models/m.sql': "select '{{ adapter.no_such_method() }}' as x\n" });
     const other = await strata(['ls', '--project-dir', dir]);
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain("'adapter.no_such_method' is not a macro or function here");
     expect(other.stderr).not.toContain('no package');
   });
 
