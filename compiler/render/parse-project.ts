@@ -118,9 +118,11 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     if (template) templates.set(node.id, template);
   };
 
-  const rootModelConfig = configResolver(project.config.models);
-  const rootSeedConfig = configResolver(project.config.seeds);
-  const rootTestConfig = configResolver(project.config.tests);
+  // Jinja in config values is rendered once, here, as dbt renders dbt_project.yml (hooks wait for run time).
+  const rendered = (tree: ConfigTree, file: string) => renderConfigTree(renderer, tree, file, collect);
+  const rootModelConfig = configResolver(rendered(project.config.models, project.configFile));
+  const rootSeedConfig = configResolver(rendered(project.config.seeds, project.configFile));
+  const rootTestConfig = configResolver(rendered(project.config.tests, project.configFile));
   const sources = new Map<NodeId, SourceTable>();
   /** One project's nodes: the root project's, or an installed package's (whose config the root's overrides). */
   const parsePart = (
@@ -142,7 +144,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
       const fqn = fqnOf(project.name, path, project.paths.seeds);
       const name = fqn[fqn.length - 1];
       const props = properties.seeds.get(name);
-      const config = baseConfig('seed', seedConfig(fqn), props?.config ?? {}) as NodeConfig;
+      const config = baseConfig('seed', seedConfig(fqn), props ? renderConfigTree(renderer, props.config, props.file, collect) : {}) as NodeConfig;
       const file: ProjectFile = { path, absolutePath: `${project.root}/${path}`, text: '', checksum: '' };
       addNode({
         ...nodeBase('seed', project.name, name, file, fqn, config, props),
@@ -219,7 +221,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   for (const part of project.packages) {
     const view: Project = { ...project, name: part.name, paths: { ...project.paths, ...part.paths }, files: part.files };
     const layered = (own: ConfigTree, root: (fqn: string[]) => Record<string, unknown>) => {
-      const resolve = configResolver(own);
+      const resolve = configResolver(rendered(own, part.configFile));
       return (fqn: string[]) => mergeConfig(resolve(fqn), root(fqn));
     };
     parsePart(
@@ -270,7 +272,7 @@ export function parseModelFile(
   const fqn = fqnOf(project.name, file.path, project.paths.models);
   const name = fqn[fqn.length - 1];
   const props = properties.models.get(name);
-  const base = baseConfig('view', modelConfig(fqn), props?.config ?? {});
+  const base = baseConfig('view', modelConfig(fqn), props ? renderConfigTree(renderer, props.config, props.file, collect) : {});
   const template = collect(() =>
     parseTemplate(renderer, {
       path: file.path,
@@ -617,6 +619,42 @@ function resolveDependencies(
     deps.delete(node.id);
     node.dependsOn.nodes = [...deps];
   }
+}
+
+const HOOK_KEYS = new Set(['pre-hook', 'post-hook', 'pre_hook', 'post_hook', '+pre-hook', '+post-hook', '+pre_hook', '+post_hook']);
+
+/**
+ * A config tree with its Jinja rendered (`+enabled: "{{ var('x', false) }}"`, `+schema`, `+tags`,
+ * `column_types` values): vars, env_var, target and macros work. A value that is one expression keeps
+ * a boolean or none result as that type. Hooks are left as written: they render when they run. A tree
+ * without any `{{` is returned as it is, so the common case costs one walk.
+ */
+function renderConfigTree(renderer: Renderer, tree: ConfigTree, file: string, collect: <T>(fn: () => T) => T | undefined): ConfigTree {
+  const hasJinja = (value: unknown): boolean =>
+    typeof value === 'string'
+      ? value.includes('{{') || value.includes('{%')
+      : Array.isArray(value)
+        ? value.some(hasJinja)
+        : typeof value === 'object' && value !== null && Object.entries(value).some(([k, v]) => !HOOK_KEYS.has(k) && hasJinja(v));
+  if (!hasJinja(tree)) return tree;
+  const render = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      if (!value.includes('{{') && !value.includes('{%')) return value;
+      const text = collect(() => renderProjectString(renderer, value, file));
+      if (text === undefined) return value;
+      if (/^\s*\{\{[^{}]*\}\}\s*$/.test(value)) {
+        if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+        if (text === '' || text === 'None') return null;
+      }
+      return text;
+    }
+    if (Array.isArray(value)) return value.map(render);
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, HOOK_KEYS.has(k) ? v : render(v)]));
+    }
+    return value;
+  };
+  return render(tree) as ConfigTree;
 }
 
 /** The database a postgres URL names (`postgres://u@h:5432/analytics` → `analytics`). */
