@@ -58,6 +58,8 @@ describeEachEngine('packages', (engine) => {
     const dir = projectOn('packages', target, {
       'models/uses_pkg.sql': "select * from {{ ref('helpers', 'helper_numbers') }}\n",
       'models/schema.yml': 'version: 2\n',
+      // Declared and not installed is its own error (STR173): here the package is not declared at all.
+      'packages.yml': 'packages: []\n',
     });
     const ls = await strata(['ls', '--project-dir', dir]);
     expect(ls.exitCode).toBe(2);

@@ -43,7 +43,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     const contract = contractEnforced(node) && materialized !== 'ephemeral' ? await checkContract(log, context, node, sql) : undefined;
 
     const outcome = await inTransaction(connection, async () => {
-      for (const hook of node.config.pre_hook) await log.exec(await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
+      for (const hook of node.config.pre_hook) await runHook(log, await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
       let rows: number | undefined;
       let notices: string[] = [];
       const strategyInput: IncrementalInput = {
@@ -82,7 +82,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
           await log.exec(`alter table ${quoteRelation(target)} rename constraint ${quoteIdent(name.temporary)} to ${quoteIdent(name.final)}`);
         }
       }
-      for (const hook of node.config.post_hook) await log.exec(await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
+      for (const hook of node.config.post_hook) await runHook(log, await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
       return { rows, notices };
     });
     context.writeRun(node, log.text());
@@ -115,6 +115,11 @@ async function checkContract(log: StatementLog, context: RunContext, node: Manif
   const actual = await queryColumns(log, sql, context.runId, node.alias);
   assertContract(node, declared, actual);
   return declared;
+}
+
+/** A hook made only of `{% do ... %}` renders to nothing: there is no statement to send. */
+async function runHook(log: StatementLog, sql: string): Promise<void> {
+  if (sql.trim() !== '') await log.exec(sql);
 }
 
 function hookSql(hook: unknown): string {

@@ -7,7 +7,7 @@ import { ensureSchema, inTransaction, swapRelation } from '../relation-sql.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
 import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
-import { renderInNode } from '../../render/compile-node.js';
+import { renderInNodeAtRun } from '../../render/compile-node.js';
 import { inferSeedColumns } from './seed-types.js';
 
 /**
@@ -40,7 +40,8 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
     const log = new StatementLog(connection);
     const runHooks = async (hooks: unknown[]) => {
       for (const hook of hooks) {
-        const sql = renderInNode(context.parsed, node.id, hookSql(hook));
+        // At run time: a hook may call adapter.* or run_query on the seed's connection, in its transaction.
+        const sql = await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log);
         // A hook made only of `{% do ... %}` renders to nothing: there is no statement to send.
         if (sql.trim() !== '') await log.exec(sql);
       }
