@@ -57,7 +57,8 @@ export async function runIncremental(input: IncrementalInput, sql: string, run: 
   const strategy = incrementalStrategy(input.node.config);
   if (strategy !== 'microbatch') return insertNewRows(input, sql, STRATEGIES[strategy]);
   const batches = microbatchWindows(input.node.config, { incremental: true, ...batchOptions(run) });
-  return runBatches(input, sql, run.manifest, batches, input.target);
+  const result = await runBatches(input, sql, run.manifest, batches);
+  return { rows: result.rows, notices: [batchNotice(input, batches), ...result.notices] };
 }
 
 /**
@@ -69,28 +70,22 @@ export async function buildMicrobatchTable(input: IncrementalInput, sql: string,
   const inputs = eventTimeInputs(run.manifest, input.node);
   const [first, ...rest] = batches;
   const created = await input.connection.query(input.createTableAs(scratch, filterToWindow(sql, inputs, first), false));
-  const later = rest.length > 0 ? await runBatches({ ...input, target: scratch }, sql, run.manifest, rest, scratch, first) : { rows: 0, notices: [] };
-  return { rows: (created.rowCount ?? 0) + later.rows, notices: [batchNotice(input, batches), ...later.notices.slice(1)] };
+  const later = await runBatches({ ...input, target: scratch }, sql, run.manifest, rest);
+  return { rows: (created.rowCount ?? 0) + later.rows, notices: [batchNotice(input, batches), ...later.notices] };
 }
 
 function batchOptions(run: MicrobatchRun) {
   return { eventTimeStart: run.eventTimeStart, eventTimeEnd: run.eventTimeEnd, now: run.now ?? new Date() };
 }
 
-async function runBatches(
-  input: IncrementalInput,
-  sql: string,
-  manifest: Manifest,
-  batches: BatchWindow[],
-  target: Relation,
-  alreadyBuilt?: BatchWindow,
-): Promise<IncrementalResult> {
+/** Each batch replaces its window of `input.target`, oldest first. */
+async function runBatches(input: IncrementalInput, sql: string, manifest: Manifest, batches: BatchWindow[]): Promise<IncrementalResult> {
   const inputs = eventTimeInputs(manifest, input.node);
   const eventTime = String(input.node.config.event_time);
   let rows = 0;
-  const notices: string[] = [batchNotice(input, alreadyBuilt ? [alreadyBuilt, ...batches] : batches)];
+  const notices: string[] = [];
   for (const window of batches) {
-    const result = await insertNewRows({ ...input, target }, filterToWindow(sql, inputs, window), (strategyInput) =>
+    const result = await insertNewRows(input, filterToWindow(sql, inputs, window), (strategyInput) =>
       replaceWindowSql(strategyInput, eventTime, { start: timestampLiteral(window.start), end: timestampLiteral(window.end) }),
     );
     rows += result.rows;
