@@ -39,7 +39,7 @@ describe('rendering (compiled SQL)', () => {
         "  'eu' as region,",
         "  'public_marts_zone.customer_list' as self_name,",
         "  'public/postgres' as target_info,",
-        "  '2024-05-06T07:08:09.000Z'::timestamptz as built_at",
+        "  '2024-05-06 07:08:09+00:00'::timestamptz as built_at",
         'from "public"."stg_customers" as c',
         'join __strata__cte__eph_vip as v on v.id = c.id',
         '',
