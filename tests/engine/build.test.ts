@@ -3,12 +3,15 @@
  * atomic swap (dependent views survive a rebuild; a failed rebuild leaves the previous table), skips
  * after a failure, --fail-fast, threads, exit codes. The tests of a suite run in order on one target.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
 import { quoteIdent } from '../../compiler/adapters/quote.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, runResults, statuses, strata, withAdapter } from './cli.js';
+import { schemaErrors } from '../artifacts/dbt-schemas.js';
 
 describeEachEngine('build', (engine) => {
   let schema: string;
@@ -110,6 +113,8 @@ describeEachEngine('build', (engine) => {
     expect(runResults(dir).get('boom_grandchild')?.message).toContain('boom failed');
     expect(result.stdout).toMatch(/SKIP .*boom_child/);
     expect(result.stdout).toMatch(/ERROR=1 SKIP=2/);
+    // Errors and skips are written in dbt's run-results shape too.
+    expect(schemaErrors('run-results/v6', JSON.parse(fs.readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')))).toEqual([]);
   });
 
   it('--fail-fast stops at the first failure and skips the rest (exit code 1)', async () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachEngine, testPostgresUrl, uniqueSchema } from '../support/engines.js';
 import { REPO_ROOT, strata } from '../support/strata-cli.js';
+import { schemaErrors } from '../artifacts/dbt-schemas.js';
 
 const PACKAGE = path.resolve(REPO_ROOT, '../shared/dbt/dbt-utils-1.4.1');
 
@@ -88,5 +89,10 @@ describeEachEngine('dbt_utils integration project', (engine) => {
     expect(Object.fromEntries(byType)).toEqual({ seed: 75, model: 50, test: 112 });
     expect(run.results.filter((r) => r.status !== 'success' && r.status !== 'pass')).toEqual([]);
     expect(build.exitCode).toBe(0);
+    // The artifacts are dbt's: valid against its schemas, with package macros and nodes.
+    expect(schemaErrors('run-results/v6', run)).toEqual([]);
+    const manifest = JSON.parse(fs.readFileSync(path.join(project, 'target/manifest.json'), 'utf8')) as { macros: Record<string, unknown> };
+    expect(schemaErrors('manifest/v12', manifest)).toEqual([]);
+    expect(Object.keys(manifest.macros)).toContain('macro.dbt_utils.star');
   });
 });
