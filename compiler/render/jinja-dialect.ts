@@ -15,6 +15,7 @@ import {
   isMapping,
   methodOf,
   pyAdd,
+  pySub,
   pyConcat,
   pyEq,
   pyMod,
@@ -553,7 +554,7 @@ function patchCompiler({ compiler: { Compiler }, nodes, runtime }: NunjucksInter
     this.compile(op.expr, frame);
     this._emit(')');
   };
-  for (const [method, helper] of [['compileAdd', 'pyAdd'], ['compileMul', 'pyMul'], ['compileMod', 'pyMod'], ['compileConcat', 'pyConcat']]) {
+  for (const [method, helper] of [['compileAdd', 'pyAdd'], ['compileSub', 'pySub'], ['compileMul', 'pyMul'], ['compileMod', 'pyMod'], ['compileConcat', 'pyConcat']]) {
     proto[method!] = function (this: any, node: any, frame: any) {
       this._emit(`runtime.${helper}(`);
       this.compile(node.left, frame);
@@ -790,6 +791,7 @@ function patchRuntime(runtime: any): void {
   runtime.makeMacro = makeMacro;
   runtime.markMacroError = markMacroError;
   runtime.pyAdd = pyAdd;
+  runtime.pySub = pySub;
   runtime.pyMul = pyMul;
   runtime.pyMod = pyMod;
   runtime.pyConcat = pyConcat;

@@ -65,6 +65,10 @@ export function pyTruthy(value: unknown): boolean {
 /** Python's `==`: lists and dicts compare by value; other values as nunjucks always compared them. */
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (a !== null && typeof a === 'object' && typeof (a as { __eq__?: unknown }).__eq__ === 'function') {
+    const equal = (a as { __eq__(other: unknown): unknown }).__eq__(b);
+    if (typeof equal === 'boolean') return equal;
+  }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
     // eslint-disable-next-line eqeqeq
     return a == b;
@@ -114,10 +118,42 @@ export function pyMod(a: any, b: any): unknown {
   return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
 }
 
-/** Python's `+`: lists concatenate. */
+/**
+ * Python's binary operator protocol for objects that define it (`modules.datetime`'s dates, times and
+ * timedeltas): `a.__op__(b)`, else `b.__rop__(a)`; undefined when neither applies.
+ */
+function dunder(a: any, b: any, op: string): { value: unknown } | undefined {
+  if (a !== null && typeof a === 'object' && typeof a[`__${op}__`] === 'function') {
+    const value = a[`__${op}__`](b);
+    if (value !== undefined && value !== NOT_IMPLEMENTED) return { value };
+  }
+  if (b !== null && typeof b === 'object' && typeof b[`__r${op}__`] === 'function') {
+    const value = b[`__r${op}__`](a);
+    if (value !== undefined && value !== NOT_IMPLEMENTED) return { value };
+  }
+  return undefined;
+}
+
+/** What a `__op__` method returns for an operand it does not handle, as Python's NotImplemented. */
+export const NOT_IMPLEMENTED = Symbol.for('strata.NotImplemented');
+
+/** Python's `+`: lists concatenate; objects with `__add__`/`__radd__` add themselves. */
 export function pyAdd(a: any, b: any): unknown {
   if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
+  if ((typeof a === 'object' && a !== null) || (typeof b === 'object' && b !== null)) {
+    const result = dunder(a, b, 'add');
+    if (result) return result.value;
+  }
   return a + b;
+}
+
+/** Python's `-`: objects with `__sub__`/`__rsub__` (a datetime minus a timedelta) subtract themselves. */
+export function pySub(a: any, b: any): unknown {
+  if ((typeof a === 'object' && a !== null) || (typeof b === 'object' && b !== null)) {
+    const result = dunder(a, b, 'sub');
+    if (result) return result.value;
+  }
+  return a - b;
 }
 
 /** Python's `*`: a string or list times an integer repeats it. */
