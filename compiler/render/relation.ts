@@ -1,10 +1,6 @@
 import { quoteIdent } from '../adapters/quote.js';
+import { splitKeywords } from './render-scope.js';
 
-/** Reads `{__keywords: true, ...}`, the trailing argument nunjucks passes keyword arguments in. */
-function keywordsOf(args: unknown[]): Record<string, unknown> {
-  const last = args[args.length - 1];
-  return last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords === true ? (last as Record<string, unknown>) : {};
-}
 
 export type RelationType = 'table' | 'view' | 'cte' | 'materialized_view' | 'external' | null;
 
@@ -55,7 +51,7 @@ export class TemplateRelation {
   }
   /** `relation.include(database=False, schema=False)`: a copy that prints only the parts kept. */
   include(...args: unknown[]): TemplateRelation {
-    const k = keywordsOf(args);
+    const k = splitKeywords(args).keywords;
     const pick = (key: 'database' | 'schema' | 'identifier') => (k[key] === undefined ? this.parts[key] : k[key] !== false && k[key] !== null);
     return new TemplateRelation(this.schema, this.identifier, this.type, this.database, {
       database: pick('database'),
@@ -65,7 +61,7 @@ export class TemplateRelation {
   }
   /** `relation.incorporate(type='table', path={'identifier': 'x'})`: a copy with those fields replaced. */
   incorporate(...args: unknown[]): TemplateRelation {
-    const k = keywordsOf(args);
+    const k = splitKeywords(args).keywords;
     const path = (k.path && typeof k.path === 'object' ? k.path : {}) as Record<string, unknown>;
     const text = (value: unknown, fallback: string) => (value === undefined || value === null ? fallback : String(value));
     return new TemplateRelation(
