@@ -1,5 +1,5 @@
 /**
- * Node configs in dbt's shape (`ModelConfig`, `SeedConfig`, `TestConfig` of manifest v12): every key
+ * Node configs in dbt's shape (`ModelConfig`, `SeedConfig`, `SnapshotConfig`, `TestConfig` of manifest v12): every key
  * dbt writes, with dbt's defaults, then whatever else the user set. Tools read these keys without
  * checking that they are there (`config.docs.show`, `config.contract.enforced`).
  */
@@ -12,7 +12,7 @@ const RESHAPED = new Set(['pre_hook', 'post_hook', 'severity', 'docs', 'contract
  * @example dbtConfig({ materialized: 'view', enabled: true, tags: [], pre_hook: ['grant ...'], ... }, 'model')
  *   // { enabled: true, alias: null, ..., 'pre-hook': [{ sql: 'grant ...', transaction: true, index: 0 }], ... }
  */
-export function dbtConfig(config: NodeConfig, kind: 'model' | 'seed' | 'test'): Record<string, unknown> {
+export function dbtConfig(config: NodeConfig, kind: 'model' | 'seed' | 'snapshot' | 'test'): Record<string, unknown> {
   // One object literal per kind: spreading objects of this size into another costs V8 ~50 µs each,
   // half a second over 10,000 nodes.
   const result = kind === 'test' ? testConfig(config) : modelConfig(config, kind);
@@ -24,7 +24,7 @@ export function dbtConfig(config: NodeConfig, kind: 'model' | 'seed' | 'test'): 
   return result;
 }
 
-function modelConfig(config: NodeConfig, kind: 'model' | 'seed'): Record<string, unknown> {
+function modelConfig(config: NodeConfig, kind: 'model' | 'seed' | 'snapshot'): Record<string, unknown> {
   const contract = isRecord(config.contract) ? config.contract : {};
   const docs = isRecord(config.docs) ? config.docs : {};
   const result: Record<string, unknown> = {
@@ -59,7 +59,7 @@ function modelConfig(config: NodeConfig, kind: 'model' | 'seed'): Record<string,
   if (kind === 'seed') {
     result.delimiter = typeof config.delimiter === 'string' ? config.delimiter : ',';
     result.quote_columns = config.quote_columns ?? null;
-  } else {
+  } else if (kind === 'model') {
     result.access = ACCESS.has(config.access as string) ? config.access : 'protected';
   }
   return result;

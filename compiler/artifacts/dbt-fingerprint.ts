@@ -66,7 +66,7 @@ export function dbtStateFingerprint(node: DbtStateNode, macros: Record<string, D
  * @example currentDbtFingerprint(parsed, parsed.manifest.nodes['model.pagila.dim_customer'])
  */
 export function currentDbtFingerprint(parsed: ParsedProject, node: ManifestNode): string {
-  const kind = node.resourceType === 'seed' ? 'seed' : node.resourceType === 'model' ? 'model' : 'test';
+  const kind = node.resourceType === 'seed' || node.resourceType === 'snapshot' || node.resourceType === 'model' ? node.resourceType : 'test';
   let checksum = '';
   if (node.resourceType === 'seed') {
     try {

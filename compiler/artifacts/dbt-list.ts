@@ -10,7 +10,7 @@ import type { MacroIds } from './dbt-node.js';
  *   // { name: 'dim_customer', resource_type: 'model', package_name: 'pagila', original_file_path: 'models/…', … }
  */
 export function dbtListEntry(node: ManifestNode, macroIds: MacroIds): Record<string, unknown> {
-  const kind = node.resourceType === 'seed' ? 'seed' : node.resourceType === 'model' ? 'model' : 'test';
+  const kind = node.resourceType === 'seed' || node.resourceType === 'snapshot' || node.resourceType === 'model' ? node.resourceType : 'test';
   const depends_on = node.resourceType === 'seed' ? { macros: node.dependsOn.macros.map(macroIds) } : { macros: node.dependsOn.macros.map(macroIds), nodes: node.dependsOn.nodes };
   return {
     name: node.name,

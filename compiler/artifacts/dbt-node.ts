@@ -66,7 +66,7 @@ const EMPTY_CHECKSUM = { name: 'none', checksum: '' };
  */
 export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroIds: MacroIds, compiledPath: string | null, createdAt: number): string {
   const isTest = node.resourceType === 'test';
-  const kind = node.resourceType === 'seed' ? 'seed' : isTest ? 'test' : 'model';
+  const kind = node.resourceType === 'seed' || node.resourceType === 'snapshot' ? node.resourceType : isTest ? 'test' : 'model';
   const config = configOf(node, kind);
   const generic = isTest && node.test?.name !== undefined;
   const built = !isTest && node.config.materialized !== 'ephemeral';
@@ -116,12 +116,12 @@ export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroI
 }
 
 /** dbt's node keys whose value is the same for every node of a kind. */
-const CONSTANT_FIELDS: Record<'model' | 'seed' | 'test', string> = (() => {
+const CONSTANT_FIELDS: Record<'model' | 'seed' | 'snapshot' | 'test', string> = (() => {
   const common = { group: null, build_path: null, unrendered_config: {}, config_call_dict: {}, unrendered_config_call_dict: {}, doc_blocks: [] };
   const code = { ...common, language: 'sql', metrics: [], functions: [], extra_ctes: [] };
   const model = { ...code, constraints: [], version: null, latest_version: null, deprecation_date: null, primary_key: [], time_spine: null };
   const inner = (value: object) => JSON.stringify(value).slice(1, -1);
-  return { model: inner(model), seed: inner(common), test: inner(code) };
+  return { model: inner(model), seed: inner(common), snapshot: inner(code), test: inner(code) };
 })();
 
 interface ConfigText {
@@ -135,7 +135,7 @@ interface ConfigText {
 /** Configs repeat across thousands of nodes: their dbt shape is kept by the text of ours. */
 const configTexts = new Map<string, ConfigText>();
 
-function configOf(node: ManifestNode, kind: 'model' | 'seed' | 'test'): ConfigText {
+function configOf(node: ManifestNode, kind: 'model' | 'seed' | 'snapshot' | 'test'): ConfigText {
   const key = `${kind}${JSON.stringify(node.config)}`;
   let found = configTexts.get(key);
   if (!found) {

@@ -88,8 +88,11 @@ function fromDbtManifest(parsed: Record<string, unknown>, state: ReturnType<type
     };
   };
   for (const [id, node] of Object.entries((parsed.nodes ?? {}) as Record<string, DbtManifestNode>)) {
-    // dbt suffixes a generic test's id with a hash of its arguments (`test.shop.not_null_orders_id.5fb22c2a8b`); ours has none.
-    add(node.test_metadata && node.resource_type === 'test' ? id.replace(/\.[0-9a-f]{10}$/, '') : id, node);
+    add(id, node);
+    // dbt suffixes a generic test's id with a hash of its arguments (`test.shop.not_null_orders_id.5fb22c2a8b`);
+    // ours has one only when the arguments do not fit the name: the test is known by both.
+    const bare = node.test_metadata && node.resource_type === 'test' ? id.replace(/\.[0-9a-f]{10}$/, '') : id;
+    if (bare !== id && !(bare in nodes)) add(bare, node);
   }
   for (const [id, node] of Object.entries((parsed.unit_tests ?? {}) as Record<string, DbtManifestNode>)) add(id, { ...node, checksum: null });
   const sources: StateManifest['sources'] = {};
