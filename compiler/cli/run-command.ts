@@ -103,6 +103,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     interrupts?.dispose();
     await lock?.release();
     await adapter.close();
+    if (interrupts?.received) interrupts.raiseAgain();
   }
 }
 

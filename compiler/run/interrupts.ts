@@ -5,6 +5,9 @@
  *                statements on the server (pg_cancel_backend from a separate connection); their
  *                transactions roll back; run_results.json is written; the command exits with 130
  *   2nd signal → exit 130 at once (the server still cancels what is left: the sessions end)
+ *
+ * Once everything is written and closed, the process ends by the same signal (`raiseAgain`), not by
+ * exit(130): a calling shell or make sees "killed by SIGINT" (status 130; 143 for SIGTERM) and stops too.
  */
 
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -16,6 +19,8 @@ export interface Interrupts {
   readonly received: NodeJS.Signals | undefined;
   /** Stops listening (the process's default handling comes back). */
   dispose(): void;
+  /** After the cleanup: stops listening and sends the received signal to this process again. */
+  raiseAgain(): void;
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -24,7 +29,7 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
  * @example
  *   const interrupts = listenForInterrupts((m) => reporter.event({ type: 'notice', message: m }));
  *   try { await runPlan(plan, context, { ..., signal: interrupts.signal }); } finally { interrupts.dispose(); }
- *   if (interrupts.received) return INTERRUPTED_EXIT_CODE;
+ *   if (interrupts.received) interrupts.raiseAgain();
  */
 export function listenForInterrupts(notify: (message: string) => void, exit: (code: number) => void = (code) => process.exit(code)): Interrupts {
   const controller = new AbortController();
@@ -47,6 +52,10 @@ export function listenForInterrupts(notify: (message: string) => void, exit: (co
     },
     dispose() {
       for (const signal of SIGNALS) process.off(signal, onSignal);
+    },
+    raiseAgain() {
+      this.dispose();
+      if (received) process.kill(process.pid, received);
     },
   };
 }

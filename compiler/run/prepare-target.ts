@@ -4,7 +4,7 @@ import type { ParsedProject } from '../render/parse-project.js';
 import { createSchemas } from './relation-sql.js';
 
 /**
- * Every schema the plan's steps write to: models and seeds in their own schema, tests that store their
+ * Every schema the plan's steps write to: models, seeds and snapshots in their own schema, tests that store their
  * failures in `<target schema>_test_failures`.
  *
  * @example schemasToCreate(plan, parsed)  // ['pagila', 'pagila_bronze', 'pagila_silver', 'pagila_gold']
@@ -14,7 +14,8 @@ export function schemasToCreate(plan: Plan, parsed: ParsedProject): string[] {
   for (const step of plan.steps) {
     const node = parsed.manifest.nodes[step.id];
     if (!node) continue;
-    if (step.kind === 'materialize' || step.kind === 'seed') schemas.add(node.schema);
+    const kind: string = step.kind;
+    if (kind === 'materialize' || kind === 'seed' || kind === 'snapshot') schemas.add(node.schema);
     else if (step.kind === 'test' && node.config.store_failures === true) schemas.add(`${parsed.project.target.schema}_test_failures`);
   }
   return [...schemas];

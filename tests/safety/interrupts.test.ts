@@ -1,6 +1,6 @@
 /**
  * Ctrl-C and SIGTERM cancel the run's statements on the server, roll back, write run_results.json and
- * exit 130; a client killed with -9 leaves no statement running on the server for long
+ * end the process by the same signal (status 130 in a shell for Ctrl-C); a client killed with -9 leaves no statement running on the server for long
  * (client_connection_check_interval).
  */
 import { spawn } from 'node:child_process';
@@ -83,7 +83,7 @@ describeEachEngine('interrupting a run', (engine) => {
   const postgresOnly = engine.name !== 'postgres';
 
   it.skipIf(postgresOnly).each(['SIGINT', 'SIGTERM'] as const)(
-    '%s during a long model: cancelled on the server, run_results.json written, exit 130',
+    '%s during a long model: cancelled on the server, run_results.json written, ended by the signal (exit 130 for SIGINT)',
     async (signal) => {
       const schema = uniqueSchema('interrupt');
       const marker = `slept_${schema}`;
@@ -98,7 +98,8 @@ describeEachEngine('interrupting a run', (engine) => {
       const sent = Date.now();
       run.kill(signal);
       const exit = await run.exited;
-      expect(exit.code, run.output()).toBe(130);
+      // Ended by the signal itself after the cleanup: a shell sees status 130 (SIGINT) or 143 (SIGTERM).
+      expect(exit, run.output()).toEqual({ code: null, signal });
       expect(Date.now() - sent).toBeLessThan(15_000);
       expect(run.output()).toMatch(/cancelling the running statements/);
       expect(run.output()).toMatch(/Done\. PASS=1 WARN=0 ERROR=0 SKIP=2 TOTAL=3/);
