@@ -190,6 +190,20 @@ function patchParser({ parser: { Parser }, nodes, lexer }: NunjucksInternals, di
   const closing = (type: string) =>
     type === lexer.TOKEN_RIGHT_PAREN || type === lexer.TOKEN_RIGHT_BRACKET || type === lexer.TOKEN_RIGHT_CURLY;
 
+  // `a if x else b if y else c`: Jinja's else branch is itself a conditional expression.
+  proto.parseInlineIf = function parseInlineIf(this: any) {
+    let node = this.parseOr();
+    if (this.skipSymbol('if')) {
+      const cond = this.parseOr();
+      const body = node;
+      node = new nodes.InlineIf(node.lineno, node.colno);
+      node.body = body;
+      node.cond = cond;
+      node.else_ = this.skipSymbol('else') ? this.parseInlineIf() : null;
+    }
+    return node;
+  };
+
   // Call arguments: trailing comma, `*xs`, `**d`.
   proto.parseSignature = function parseSignature(this: any, tolerant: boolean, noParens: boolean) {
     let tok = this.peekToken();

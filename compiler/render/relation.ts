@@ -49,6 +49,14 @@ export class TemplateRelation {
   quote(): this {
     return this;
   }
+  /** `relation.information_schema('columns')`: that view of the relation's database's information_schema. */
+  information_schema(view?: unknown): TemplateRelation {
+    return new TemplateRelation('information_schema', view === undefined || view === null ? '' : String(view), 'view', this.database, {
+      database: this.database !== null,
+      schema: true,
+      identifier: view !== undefined && view !== null,
+    });
+  }
   /** `relation.include(database=False, schema=False)`: a copy that prints only the parts kept. */
   include(...args: unknown[]): TemplateRelation {
     const k = splitKeywords(args).keywords;
@@ -155,6 +163,10 @@ export class PlaceholderRelation {
   incorporate(): PlaceholderRelation {
     this.taint();
     return this;
+  }
+  information_schema(view?: unknown): TemplateRelation {
+    this.taint();
+    return new TemplateRelation(this.guess.schema, this.guess.identifier).information_schema(view);
   }
   toString(): string {
     return this.token;

@@ -338,7 +338,10 @@ export function readableMessage(message: string, namespace?: (name: string) => '
       const call = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/.exec(dotted);
       const kind = call && namespace ? namespace(call[1]!) : 'global';
       if (call && kind === 'package') return `package '${call[1]}' has no macro '${call[2]}'`;
-      if (call && kind === undefined) return `'${dotted}' is not a macro or function here: no package '${call[1]}' is installed (run strata deps)`;
+      // `x.y()` where x is no global: a package that is not installed, or a local value without that method.
+      if (call && kind === undefined) {
+        return `'${dotted}' is not a macro or function here ('${call[1]}' has no '${call[2]}'; if '${call[1]}' is a package, it is not installed: run strata deps)`;
+      }
       return `'${dotted}' is not a macro or function here`;
     })
     .replace(/\b(?:CompilerError|TypeError|Error|ReferenceError): /g, '')

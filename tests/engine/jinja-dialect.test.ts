@@ -44,6 +44,7 @@ const SYNTAX: Row[] = [
   ['dict key: number', "{% set d = {1: 'one', 2: 'two'} %}{{ d[2] }}", 'two'],
   ['dict key: variable', "{% set k = 'v' %}{{ {k: 1} | tojson }}", '{"v": 1}'],
   ['string literal spanning lines', "{{ 'a\nb' }}", 'a\nb'],
+  ['conditional expression in an else branch', "{% set x = 2 %}{{ 'a' if x == 1 else 'b' if x == 2 else 'c' }}", 'b'],
   ['method called on a string literal spanning lines', "{{ '{}\n{} \\\\\n'.format(1, 2) }}", '1\n2 \\\n'],
   ['adjacent string literals', "{{ 'a' \"b\"\n 'c' }}", 'abc'],
   ['Python escapes in strings', "{{ '\\d+\\.\\x41\\u00e9\\t|\\'' }}", "\\d+\\.Aé\t|'"],

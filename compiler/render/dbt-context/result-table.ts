@@ -1,4 +1,6 @@
 import type { QueryResult } from '../../adapters/adapter.js';
+import { PyDateTime } from './python-datetime.js';
+import { PyTimezone } from './python-timezones.js';
 
 /**
  * dbt hands templates query results as agate tables: `table.rows`, `table.columns[0].values()`,
@@ -29,6 +31,14 @@ function defineMethods(target: object, methods: Record<string, (...args: unknown
   }
 }
 
+/**
+ * A `timestamptz` value as Python gives it to a dbt template: a UTC datetime that prints as
+ * `2024-05-01 12:00:00+00:00` (a JavaScript Date would print `Wed May 01 2024 ...`).
+ */
+function fromDriver(value: unknown): unknown {
+  return value instanceof Date ? PyDateTime.fromInstant(value.getTime() * 1000, PyTimezone.utc) : value;
+}
+
 /** Values as dbt's agate tables give them: numbers from `numeric` text, the rest as the driver gave. */
 function normalize(value: unknown): unknown {
   if (typeof value === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value) && value.length < 17) return Number(value);
@@ -42,7 +52,8 @@ export function resultTable(result: QueryResult): ResultTable {
   const rows = result.rows.map((raw) => {
     const row: Record<string, unknown> = {};
     const values = names.map((name, i) => {
-      const value = result.fields[i]!.dataTypeID === NUMERIC_OID ? normalize((raw as Record<string, unknown>)[name]) : (raw as Record<string, unknown>)[name];
+      const cell = (raw as Record<string, unknown>)[name];
+      const value = result.fields[i]!.dataTypeID === NUMERIC_OID ? normalize(cell) : fromDriver(cell);
       row[name] = value;
       return value;
     });

@@ -287,6 +287,13 @@ export function installRuntimeContext(env: StrataEnvironment, host: ContextHost)
     return Array.from({ length }, (_, i) => arrays.map((a) => a[i]));
   });
   env.addGlobal('set', (items?: Iterable<unknown>) => pythonSet(items ?? []));
+  // dbt's set_strict fails on what set() quietly treats as empty.
+  env.addGlobal('set_strict', (items?: Iterable<unknown>) => {
+    if (items === undefined || items === null || typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new Error(`set_strict() needs a list, got ${String(items)}`);
+    }
+    return pythonSet(items);
+  });
   // dbt's own helpers that package macros call.
   env.addGlobal('should_store_failures', () => scope('should_store_failures').configGet('store_failures', false) === true);
   env.addGlobal('should_full_refresh', () => scope('should_full_refresh').configGet('full_refresh', false) === true);
