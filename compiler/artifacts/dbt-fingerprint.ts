@@ -11,11 +11,11 @@
  * a change here; that is also how dbt compares.
  */
 import { hash as digest } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stableJson } from '../graph/state-fingerprint.js';
 import type { ManifestNode } from '../manifest/types.js';
 import type { ParsedProject } from '../render/parse-project.js';
+import { fileDigest } from '../project/file-digest.js';
 import { dbtConfig, isRecord } from './dbt-config.js';
 import { macroUniqueId } from './dbt-node.js';
 
@@ -70,7 +70,7 @@ export function currentDbtFingerprint(parsed: ParsedProject, node: ManifestNode)
   let checksum = '';
   if (node.resourceType === 'seed') {
     try {
-      checksum = digest('sha256', readFileSync(join(parsed.project.root, node.path)), 'hex');
+      checksum = fileDigest(join(parsed.project.root, node.path), 'sha256');
     } catch {
       checksum = '';
     }

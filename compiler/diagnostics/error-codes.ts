@@ -71,6 +71,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR401: { meaning: 'a statement failed on the database', raisedIn: ['run/database-error.ts'] },
   STR402: { meaning: 'the selection reads relations that do not exist yet', raisedIn: ['cli/run-command.ts'] },
   STR410: { meaning: 'seed column_types name unknown columns', raisedIn: ['run/handlers/seed.ts'] },
+  STR411: { meaning: 'a seed value does not fit its column (or a row is malformed): the load is rolled back', raisedIn: ['run/handlers/seed-copy-error.ts'] },
   STR415: { meaning: 'on_schema_change: fail, and columns were removed', raisedIn: ['run/incremental/schema-change.ts'] },
   STR416: { meaning: 'on_schema_change: columns out of sync', raisedIn: ['run/incremental/schema-change.ts'] },
   STR420: { meaning: 'a malformed test threshold (warn_if / error_if)', raisedIn: ['run/handlers/test.ts'] },

@@ -11,9 +11,9 @@
  * the third part even when the SQL stays the same, since the macro may matter at run time.
  */
 import { hash as digest } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManifestNode, NodeId } from '../manifest/types.js';
+import { fileDigest } from '../project/file-digest.js';
 import { compileNode } from '../render/compile-node.js';
 import type { ParsedProject } from '../render/parse-project.js';
 
@@ -36,7 +36,8 @@ export function nodeFingerprint(
 ): Fingerprint {
   const node = parsed.manifest.nodes[id];
   if (!node) return '';
-  return `${hash(compiled?.get(id) ?? bodyOf(parsed, node))}.${configHash(node.config)}.${hash(macrosOf(parsed, node, macroHashes))}`;
+  const body = compiled?.get(id) ?? (node.resourceType === 'seed' ? undefined : bodyOf(parsed, node));
+  return `${body === undefined ? seedFileHash(join(parsed.project.root, node.path)) : hash(body)}.${configHash(node.config)}.${hash(macrosOf(parsed, node, macroHashes))}`;
 }
 
 /**
@@ -61,14 +62,16 @@ export function fingerprintNodes(
   return result;
 }
 
-function bodyOf(parsed: ParsedProject, node: ManifestNode): string | Buffer {
-  if (node.resourceType === 'seed') {
-    try {
-      return readFileSync(join(parsed.project.root, node.path));
-    } catch (error) {
-      return `unreadable: ${(error as Error).message}`;
-    }
+/** `hash` of a seed's file, without holding it in memory (the same digest as hashing it whole). */
+function seedFileHash(path: string): string {
+  try {
+    return fileDigest(path, 'sha1').slice(0, 12);
+  } catch (error) {
+    return hash(`unreadable: ${(error as Error).message}`);
   }
+}
+
+function bodyOf(parsed: ParsedProject, node: ManifestNode): string {
   try {
     return compileNode(parsed, node.id);
   } catch (error) {

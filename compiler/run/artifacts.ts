@@ -8,6 +8,7 @@ import { writeJsonStream } from '../artifacts/json-stream.js';
 import { RUN_EXTRAS_FILE, STATE_FILE, strataRunExtras, strataStateMembers } from '../artifacts/strata-state.js';
 import type { ManifestNode, Manifest } from '../manifest/types.js';
 import type { NodeResult } from './events.js';
+import { fileDigest } from '../project/file-digest.js';
 
 /** What the artifacts say about the target and the invocation; unknown parts are written as null. */
 export type TargetInfo = Partial<Pick<ArtifactContext, 'adapterType' | 'database' | 'invocationId' | 'macroSql'>>;
@@ -131,10 +132,10 @@ export class TargetWriter {
     };
   }
 
-  /** dbt's checksum of a seed: sha256 of the CSV file (read when written: seeds are few). */
+  /** dbt's checksum of a seed: sha256 of the CSV file, streamed (seeds may be large). */
   private seedChecksum(node: ManifestNode): string | undefined {
     try {
-      return digest('sha256', readFileSync(join(this.root, node.path)), 'hex');
+      return fileDigest(join(this.root, node.path), 'sha256');
     } catch {
       return undefined;
     }

@@ -10,7 +10,6 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import type { Adapter, Connection, QueryResult, Relation } from '../adapter.js';
 import type { PgliteTarget } from '../../project/target.js';
@@ -21,6 +20,7 @@ import { assertDataDirUsable } from './data-dir-check.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
+import { csvChunks, renumberCopyLine } from './csv-chunks.js';
 import { startWireServer, type WireServer } from './wire-server.js';
 
 export interface OpenPgliteOptions {
@@ -171,6 +171,9 @@ class PgliteAdapter implements Adapter {
   }
 }
 
+/** Bytes of CSV per COPY statement on PGlite. */
+const COPY_CHUNK_BYTES = 8 << 20;
+
 function pgliteConnection(pglite: PgliteSession): Connection {
   return {
     async query<Row>(sql: string, params: unknown[] = []): Promise<QueryResult<Row>> {
@@ -180,11 +183,24 @@ function pgliteConnection(pglite: PgliteSession): Connection {
       await pglite.exec(sql);
     },
     async copyFromCsvFile(relation: Relation, columns: string[], csvPath: string): Promise<number> {
+      // PGlite reads /dev/blob from one ArrayBuffer: the file goes in pieces of whole rows, one COPY each,
+      // so memory stays bounded whatever the file's size. The first piece carries the header.
       const columnList = columns.map(quoteIdent).join(', ');
-      const sql = `COPY ${quoteRelation(relation)} (${columnList}) FROM '/dev/blob' WITH (FORMAT csv, HEADER true)`;
-      const blob = await fs.openAsBlob(csvPath);
-      const result = await pglite.query(sql, [], { blob });
-      return result.rowCount ?? result.affectedRows ?? 0;
+      const copy = (header: boolean) => `COPY ${quoteRelation(relation)} (${columnList}) FROM '/dev/blob' WITH (FORMAT csv, HEADER ${header})`;
+      let rows = 0;
+      let first = true;
+      for await (const piece of csvChunks(csvPath, COPY_CHUNK_BYTES)) {
+        try {
+          const result = await pglite.query(copy(first), [], { blob: new Blob([piece]) });
+          rows += result.affectedRows ?? result.rowCount ?? 0;
+        } catch (error) {
+          // Postgres numbers the piece's lines from 1: make them the file's rows (the header is row 1).
+          if (!first) renumberCopyLine(error, rows + 1);
+          throw error;
+        }
+        first = false;
+      }
+      return rows;
     },
   };
 }

@@ -9,10 +9,13 @@ import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
 import { renderInNodeAtRun } from '../../render/compile-node.js';
 import { inferSeedColumns } from './seed-types.js';
+import { seedCopyError } from './seed-copy-error.js';
 
 /**
  * Loads a CSV seed: a table with the inferred (or `column_types`) types is filled with COPY under a
- * temporary name and swapped in, in one transaction: never row-by-row INSERTs. Hooks run in that
+ * temporary name and swapped in, in one transaction: never row-by-row INSERTs. The file streams into
+ * COPY (never held in memory) and types come from its first rows, so a later value that does not fit
+ * fails the load with its line and column, and the transaction leaves the previous table as it was. Hooks run in that
  * transaction, as a model's do:
  *
  *   begin → pre-hooks → create <name>__strata_tmp_<run> → COPY → swap → post-hooks → commit
@@ -50,7 +53,9 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
       await runHooks(node.config.pre_hook ?? []);
       const definition = columns.names.map((name, i) => `${quoteIdent(name)} ${columns.types[i]}`).join(',\n  ');
       await log.exec(`create table ${quoteRelation(scratch)} (\n  ${definition}\n)`);
-      const rows = await log.copyFromCsvFile(scratch, columns.names, file);
+      const rows = await log.copyFromCsvFile(scratch, columns.names, file).catch((error: unknown) => {
+        throw seedCopyError(error, node.path, file, columns);
+      });
       const notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
       await runHooks(node.config.post_hook ?? []);
       return { rows, notices };
