@@ -39,13 +39,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Console output format' })
     .command(
       'build',
-      'Seeds, models and tests in one DAG; each model\'s tests right after it',
+      'Seeds, models, snapshots and tests in one DAG; each model\'s tests right after it',
       (y) => watchOptions(runOptions(y).option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Then watch the project and rebuild what changes (as strata watch)' })),
       run(async (a, r) => (a.watch ? (await watcher()).watchCommand(a as never, r) : (await engine()).runCommand('build', a as never, r))),
     )
     .command('watch', 'Build the selection, then rebuild and test what each edit changes', (y) => watchOptions(runOptions(y)), run(async (a, r) => (await watcher()).watchCommand(a as never, r)))
     .command('run', 'Build the selected models', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('run', a as never, r)))
     .command('seed', 'Load the CSV seeds with COPY', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('seed', a as never, r)))
+    .command('snapshot', 'Record the changes of the selected snapshots in their history tables', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('snapshot', a as never, r)))
     .command('test', 'Run the selected data tests', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('test', a as never, r)))
     .command('compile', 'Render the selected nodes to target/compiled/ (no database)', (y) => selectOptions(y), run(async (a, r) => (await inspect()).compileCommand(a as never, r)))
     .command(
@@ -82,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 build', 'Build everything on the default target')
     .example('$0 build --select +gold --target postgres --threads 4', 'The gold layer and all it needs, on Postgres')
     .example("$0 ls --select 'tag:gold,config.materialized:table'", 'Gold tables')
-    .demandCommand(1, 'Give a command: build, watch, run, seed, test, compile, ls, show, clean, deps or debug')
+    .demandCommand(1, 'Give a command: build, watch, run, seed, snapshot, test, compile, ls, show, clean, deps or debug')
     .strict()
     .recommendCommands()
     .help()

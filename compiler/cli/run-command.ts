@@ -29,7 +29,7 @@ export interface RunArgs extends CommonArgs {
 }
 
 /**
- * `build`, `run`, `seed`, `test`: select → plan → check upstream relations → run → artifacts.
+ * `build`, `run`, `seed`, `snapshot`, `test`: select → plan → check upstream relations → run → artifacts.
  * Returns the exit code: 0 all passed, 1 something failed.
  */
 export async function runCommand(command: Command, args: RunArgs, reporter: Reporter): Promise<number> {

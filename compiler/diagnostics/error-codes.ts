@@ -34,6 +34,8 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR124: { meaning: 'a relation or schema name is longer than 63 bytes', raisedIn: ['graph/relation-names.ts'] },
   STR130: { meaning: 'unknown generic test', raisedIn: ['render/parse-project.ts'] },
   STR131: { meaning: 'a test attached to an unknown node', raisedIn: ['render/parse-project.ts'] },
+  STR132: { meaning: 'invalid snapshot configuration', raisedIn: ['snapshot/snapshot-config.ts', 'run/handlers/snapshot.ts'] },
+  STR133: { meaning: 'a malformed snapshot block or snapshots: YAML entry', raisedIn: ['render/snapshot-nodes.ts'] },
   STR135: { meaning: 'invalid incremental configuration', raisedIn: ['run/incremental/incremental-config.ts'] },
   STR136: { meaning: 'invalid --event-time-start / --event-time-end', raisedIn: ['cli/run-command.ts'] },
   STR137: { meaning: 'a config key names a variable that is not set', raisedIn: ['render/parse-project.ts'] },

@@ -70,7 +70,7 @@ export const SELECTOR_METHODS: readonly string[] = [
   'state',
 ];
 
-const RESOURCE_TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'unit_test', 'source'];
+const RESOURCE_TYPES: readonly ResourceType[] = ['model', 'seed', 'snapshot', 'test', 'unit_test', 'source'];
 const TEST_TYPES = ['generic', 'singular', 'unit'];
 const STATE_VALUES = /^(new|modified(\.[a-z_]+)?)$/;
 

@@ -4,16 +4,17 @@
  */
 
 /**
- * `model.pagila.dim_customer`, `seed.pagila.customer`, `source.pagila.pagila.customer`, `test.pagila.unique_x_id`,
+ * `model.pagila.dim_customer`, `seed.pagila.customer`, `snapshot.pagila.customer_history`,
+ * `source.pagila.pagila.customer`, `test.pagila.unique_x_id`,
  * `unit_test.pagila.gold_customer_metrics.tier_boundaries` (as dbt: unit tests are named per model).
  */
 export type NodeId = string & { readonly __brand: 'NodeId' };
 
 export const nodeId = (value: string): NodeId => value as NodeId;
 
-export type ResourceType = 'model' | 'seed' | 'source' | 'test' | 'unit_test';
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'source' | 'test' | 'unit_test';
 
-export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'seed' | 'test';
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'seed' | 'snapshot' | 'test';
 
 export interface IndexConfig {
   columns: string[];

@@ -1,12 +1,14 @@
 import type { Dag } from '../graph/dag.js';
 import type { AnyNode, Manifest, ManifestNode, NodeId } from '../manifest/types.js';
 
-export type Command = 'build' | 'run' | 'seed' | 'test';
+export type Command = 'build' | 'run' | 'seed' | 'snapshot' | 'test';
 
 /** One unit of work, plain data. `run`, `ls` and the dry run all read the same steps. */
 export type Step =
   | { kind: 'seed'; id: NodeId; after: NodeId[] }
   | { kind: 'materialize'; id: NodeId; after: NodeId[] }
+  /** A snapshot: adds the new versions of its query's rows to its history table, in one transaction. */
+  | { kind: 'snapshot'; id: NodeId; after: NodeId[] }
   | { kind: 'test'; id: NodeId; after: NodeId[] }
   /** A unit test: runs before its model (in `build`, the model waits for it) and reads no relation. */
   | { kind: 'unit'; id: NodeId; after: NodeId[] };
@@ -26,9 +28,10 @@ export interface Plan {
 }
 
 const KINDS: Record<Command, ReadonlySet<ManifestNode['resourceType']>> = {
-  build: new Set(['seed', 'model', 'test', 'unit_test']),
+  build: new Set(['seed', 'model', 'snapshot', 'test', 'unit_test']),
   run: new Set(['model']),
   seed: new Set(['seed']),
+  snapshot: new Set(['snapshot']),
   test: new Set(['test', 'unit_test']),
 };
 
@@ -110,7 +113,7 @@ export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeI
 
   const steps: Step[] = chosen.map((id) => {
     const type = manifest.nodes[id].resourceType;
-    const kind = type === 'seed' ? 'seed' : type === 'test' ? 'test' : type === 'unit_test' ? 'unit' : 'materialize';
+    const kind = type === 'seed' ? 'seed' : type === 'snapshot' ? 'snapshot' : type === 'test' ? 'test' : type === 'unit_test' ? 'unit' : 'materialize';
     return { kind, id, after: [...after.get(id)!] } as Step;
   });
   return { command, steps: orderSteps(steps), upstream: [...upstream.values()] };

@@ -21,13 +21,15 @@ export interface ProjectPart {
   /** The vars its own dbt_project.yml declares (the root's `vars:` win over them). */
   vars: Record<string, unknown>;
   /** Its own config trees (the root project's trees win over them for its nodes). */
-  config: { models: ConfigTree; seeds: ConfigTree; tests: ConfigTree; sources: ConfigTree };
+  config: { models: ConfigTree; seeds: ConfigTree; tests: ConfigTree; sources: ConfigTree; snapshots?: ConfigTree };
   files: {
     models: ProjectFile[];
     yaml: ProjectFile[];
     macros: ProjectFile[];
     seeds: string[];
     tests: ProjectFile[];
+    /** SQL files of `snapshot-paths`, holding `{% snapshot %}` blocks. */
+    snapshots?: ProjectFile[];
   };
 }
 
@@ -43,6 +45,7 @@ export function readPartFiles(root: string, paths: ProjectPart['paths']): Projec
     macros: read([...paths.macros, ...paths.tests.map((p) => `${p.replace(/\/+$/, '')}/generic`)], ['.sql']),
     seeds: listFiles(root, paths.seeds, ['.csv']),
     tests: read(paths.tests, ['.sql']).filter((file) => !isGenericOrFixture(file.path, paths.tests)),
+    snapshots: read(paths.snapshots, ['.sql']),
   };
 }
 
@@ -186,6 +189,7 @@ function loadPackagePart(root: string, dir: string, configFile: string): Project
       seeds: tree(raw.seeds),
       tests: { ...tree(raw.tests), ...tree(raw.data_tests) },
       sources: tree(raw.sources),
+      snapshots: tree(raw.snapshots),
     },
     files: readPartFiles(root, paths),
   };

@@ -16,14 +16,14 @@ export interface Project {
   /** `project.yml` or `dbt_project.yml`. */
   configFile: string;
   /** `packages` is `packages-install-path` (default `dbt_packages`). */
-  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; target: string; packages: string };
+  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; target: string; packages: string; snapshots?: string[] };
   /** `dispatch:` of dbt_project.yml: where `adapter.dispatch(name, macro_namespace)` looks first. */
   dispatch: { macroNamespace: string; searchOrder: string[] }[];
   /** Keys accepted but not acted on, unknown keys: printed once per command, never fatal. */
   warnings: Diagnostic[];
   /** Project vars overlaid with `--vars`. */
   vars: Record<string, unknown>;
-  config: { models: ConfigTree; seeds: ConfigTree; tests: ConfigTree; sources: ConfigTree };
+  config: { models: ConfigTree; seeds: ConfigTree; tests: ConfigTree; sources: ConfigTree; snapshots?: ConfigTree };
   onRunStart: string[];
   onRunEnd: string[];
   target: TargetConfig;
@@ -35,6 +35,8 @@ export interface Project {
     /** Seeds are not read here (they can be large); only their paths. */
     seeds: string[];
     tests: ProjectFile[];
+    /** SQL files of `snapshot-paths` (`{% snapshot %}` blocks). */
+    snapshots?: ProjectFile[];
   };
   /** Installed packages (`dbt_packages/`), each a project of its own; empty without packages. */
   packages: ProjectPart[];
@@ -83,6 +85,7 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     macros: raw['macro-paths'],
     seeds: raw['data-paths'] ?? raw['seed-paths'],
     tests: raw['test-paths'],
+    snapshots: raw['snapshot-paths'],
     target: raw['target-path'],
     packages: raw['packages-install-path'] ?? raw['modules-path'] ?? 'dbt_packages',
   };
@@ -100,13 +103,14 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
       seeds: raw.seeds,
       tests: { ...raw.tests, ...raw.data_tests },
       sources: raw.sources,
+      snapshots: raw.snapshots,
     },
     onRunStart: raw['on-run-start'] ?? [],
     onRunEnd: raw['on-run-end'] ?? [],
     target,
     dispatch: raw.dispatch,
     warnings: [...projectKeyWarnings(yaml.value, configFile, text, yaml.locate), ...warnings],
-    files: readPartFiles(root, { ...paths, snapshots: [] }),
+    files: readPartFiles(root, paths),
     packages: loadPackages(root, paths.packages, raw.name),
   };
 }

@@ -74,6 +74,7 @@ export const projectFileSchema = z.object({
   'seed-paths': stringList.default(['seeds']),
   'data-paths': stringList.optional(),
   'test-paths': stringList.default(['tests']),
+  'snapshot-paths': stringList.default(['snapshots']),
   'target-path': z.string().default('target'),
   'packages-install-path': z.string().optional(),
   'modules-path': z.string().optional(),
@@ -84,6 +85,7 @@ export const projectFileSchema = z.object({
   data_tests: configTree,
   tests: configTree,
   sources: configTree,
+  snapshots: configTree,
   'on-run-start': stringList.optional(),
   'on-run-end': stringList.optional(),
   target: z.string().optional(),
@@ -99,7 +101,7 @@ export type ProjectFileConfig = z.infer<typeof projectFileSchema>;
  */
 const DOCUMENTED_NOT_ACTED_ON = [
   'require-dbt-version', 'flags', 'quoting', 'dbt-cloud', 'clean-targets', 'query-comment', 'docs-paths',
-  'asset-paths', 'snapshot-paths', 'analysis-paths', 'function-paths', 'log-path', 'restrict-access', 'snapshots',
+  'asset-paths', 'analysis-paths', 'function-paths', 'log-path', 'restrict-access',
   'exposures', 'metrics', 'semantic-models', 'saved-queries', 'unit_tests', 'functions', 'analyses',
 ];
 

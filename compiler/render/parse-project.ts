@@ -21,6 +21,7 @@ import type { RenderContext, RenderScope } from './render-scope.js';
 import { Renderer } from './renderer.js';
 import { genericTestName } from './test-names.js';
 import { unitTestNodes } from './unit-test-nodes.js';
+import { applySnapshotTargetSchemas, snapshotNodes } from './snapshot-nodes.js';
 import { RefResolver } from './ref-resolver.js';
 import {
   BATCH_SIZES,
@@ -129,6 +130,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   const rootModelConfig = configResolver(rendered(project.config.models, project.configFile));
   const rootSeedConfig = configResolver(rendered(project.config.seeds, project.configFile));
   const rootTestConfig = configResolver(rendered(project.config.tests, project.configFile));
+  const rootSnapshotConfig = configResolver(rendered(project.config.snapshots ?? {}, project.configFile));
   const sources = new Map<NodeId, SourceTable>();
   /** One project's nodes: the root project's, or an installed package's (whose config the root's overrides). */
   const parsePart = (
@@ -137,6 +139,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     modelConfig: (fqn: string[]) => Record<string, unknown>,
     seedConfig: (fqn: string[]) => Record<string, unknown>,
     testConfig: (fqn: string[]) => Record<string, unknown>,
+    snapshotConfig: (fqn: string[]) => Record<string, unknown>,
   ) => {
     // Models.
     for (const file of project.files.models) {
@@ -159,6 +162,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
         dependsOn: { nodes: [], macros: [] },
       });
     }
+
+    for (const snapshot of snapshotNodes(project, renderer, snapshotConfig, collect)) addNode(snapshot.node, snapshot.template);
 
     // Singular tests.
     for (const file of project.files.tests) {
@@ -223,7 +228,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
       });
     }
   };
-  parsePart(project, properties, rootModelConfig, rootSeedConfig, rootTestConfig);
+  parsePart(project, properties, rootModelConfig, rootSeedConfig, rootTestConfig, rootSnapshotConfig);
   for (const part of project.packages) {
     const view: Project = { ...project, name: part.name, paths: { ...project.paths, ...part.paths }, files: part.files };
     const layered = (own: ConfigTree, root: (fqn: string[]) => Record<string, unknown>) => {
@@ -236,6 +241,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
       layered(part.config.models, rootModelConfig),
       layered(part.config.seeds, rootSeedConfig),
       layered(part.config.tests, rootTestConfig),
+      layered(part.config.snapshots ?? {}, rootSnapshotConfig),
     );
   }
 
@@ -245,6 +251,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);
   }
   if (problems.length === 0) resolveRelations(renderer, project, nodes, collect);
+  if (problems.length === 0) applySnapshotTargetSchemas(nodes);
   if (problems.length === 0) linkSeededSources(nodes, sources);
   if (problems.length > 0) throw new StrataError(problems);
 

@@ -2,7 +2,7 @@
  * A database error as a diagnostic: the SQLSTATE in the message, a hint that fits the cause, and the
  * place in the model where Postgres gives a `position`.
  */
-import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
+import { StrataError, maskDiagnostic, type Diagnostic } from '../diagnostics/strata-error.js';
 
 /** Hints for SQLSTATEs whose cause is not the model's SQL. */
 const HINTS_BY_SQLSTATE: Record<string, string> = {
@@ -46,6 +46,11 @@ export interface ErrorPlace {
  *   // { code: 'STR401', message: 'database error 42703: column "y" does not exist', file, line, column, hint }
  */
 export function databaseErrorDiagnostic(error: unknown, place: ErrorPlace = {}): Diagnostic {
+  // Masked here, not only when printed: the diagnostic goes into run_results.json too.
+  return maskDiagnostic(unmaskedDiagnostic(error, place));
+}
+
+function unmaskedDiagnostic(error: unknown, place: ErrorPlace): Diagnostic {
   if (error instanceof StrataError) return error.diagnostics[0];
   const message = error instanceof Error ? error.message : String(error);
   const { code, position, statement } = error as { code?: string; position?: string | number; statement?: string };

@@ -6,6 +6,7 @@ import { loadSeed } from './handlers/seed.js';
 import { materializeModel } from './handlers/materialize.js';
 import { runDataTest } from './handlers/test.js';
 import { runUnitTest } from './handlers/unit-test.js';
+import { runSnapshot } from './handlers/snapshot.js';
 import type { Handler, RunContext, StepOutcome } from './run-context.js';
 import { databaseErrorDiagnostic, isConnectionLost } from './database-error.js';
 
@@ -13,6 +14,7 @@ import { databaseErrorDiagnostic, isConnectionLost } from './database-error.js';
 const HANDLERS: { [K in Step['kind']]: Handler<K> } = {
   seed: loadSeed,
   materialize: materializeModel,
+  snapshot: runSnapshot,
   test: runDataTest,
   unit: runUnitTest,
 };

@@ -91,8 +91,8 @@ saved-queries:
 `;
 
 const NOT_ACTED_ON = [
-  'analysis-paths', 'snapshot-paths', 'docs-paths', 'asset-paths', 'clean-targets', 'query-comment',
-  'require-dbt-version', 'dbt-cloud', 'flags', 'quoting', 'restrict-access', 'snapshots', 'unit_tests',
+  'analysis-paths', 'docs-paths', 'asset-paths', 'clean-targets', 'query-comment',
+  'require-dbt-version', 'dbt-cloud', 'flags', 'quoting', 'restrict-access', 'unit_tests',
   'exposures', 'metrics', 'semantic-models', 'saved-queries',
 ];
 
