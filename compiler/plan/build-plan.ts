@@ -1,5 +1,6 @@
 import type { Dag } from '../graph/dag.js';
 import type { AnyNode, Manifest, ManifestNode, NodeId } from '../manifest/types.js';
+import { withTestBatches } from './test-batches.js';
 
 export type Command = 'build' | 'run' | 'seed' | 'snapshot' | 'test';
 
@@ -9,7 +10,8 @@ export type Step =
   | { kind: 'materialize'; id: NodeId; after: NodeId[] }
   /** A snapshot: adds the new versions of its query's rows to its history table, in one transaction. */
   | { kind: 'snapshot'; id: NodeId; after: NodeId[] }
-  | { kind: 'test'; id: NodeId; after: NodeId[] }
+  /** `batch`: the tests answered by one query on their model with this one (plan/test-batches.ts). */
+  | { kind: 'test'; id: NodeId; after: NodeId[]; batch?: NodeId[] }
   /** A unit test: runs before its model (in `build`, the model waits for it) and reads no relation. */
   | { kind: 'unit'; id: NodeId; after: NodeId[] };
 
@@ -116,7 +118,7 @@ export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeI
     const kind = type === 'seed' ? 'seed' : type === 'snapshot' ? 'snapshot' : type === 'test' ? 'test' : type === 'unit_test' ? 'unit' : 'materialize';
     return { kind, id, after: [...after.get(id)!] } as Step;
   });
-  return { command, steps: orderSteps(steps), upstream: [...upstream.values()] };
+  return { command, steps: orderSteps(withTestBatches(manifest, steps)), upstream: [...upstream.values()] };
 }
 
 /** Keeps the given order but makes sure each step comes after everything in its `after`. */

@@ -6,6 +6,7 @@ import { compileNodeAtRun } from '../../render/compile-node.js';
 import { ensureSchema, inTransaction } from '../relation-sql.js';
 import { withStatement } from './materialize.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
+import { batchedFailures } from '../test-batch.js';
 
 /** How many failing rows the output shows. */
 export const SAMPLE_ROWS = 5;
@@ -13,7 +14,9 @@ export const SAMPLE_ROWS = 5;
 /**
  * Runs a data test: its query returns the failing rows. The count decides pass, warn or fail, with
  * dbt's `severity`, `error_if` and `warn_if`; a few failing rows are kept to show, and with
- * `store_failures` all of them go to `<schema>_test_failures.<test name>`.
+ * `store_failures` all of them go to `<schema>_test_failures.<test name>`. A built-in test that shares
+ * its model's query with others takes its count from it; its samples and stored rows come from its own
+ * query, as when it runs alone.
  */
 export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context: RunContext): Promise<StepOutcome> {
   const node = context.parsed.manifest.nodes[step.id];
@@ -26,8 +29,10 @@ export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context
     // dbt's `fail_calc` (default count(*)) turns the test's rows into its number of failures.
     const failCalc = typeof node.config.fail_calc === 'string' && node.config.fail_calc.trim() !== '' ? node.config.fail_calc : 'count(*)';
     const countSql = `select ${failCalc} as failures from (${body}) as strata_count`;
-    const count = await connection.query<{ failures: number | string }>(countSql).catch(withStatement(countSql));
-    const failures = Number(count.rows[0]?.failures ?? 0);
+    // Tests of the same model answered together by one query (run/test-batch.ts), else this test's own.
+    const failures =
+      (await batchedFailures(step, context, connection)) ??
+      Number((await connection.query<{ failures: number | string }>(countSql).catch(withStatement(countSql))).rows[0]?.failures ?? 0);
     let sampleRows: Record<string, unknown>[] | undefined;
     if (failures > 0) sampleRows = (await connection.query(`select * from (${body}) as strata_sample limit ${SAMPLE_ROWS}`)).rows;
     let storedIn: string | undefined;

@@ -1,0 +1,139 @@
+/**
+ * The built-in generic tests of one model (not_null, unique, accepted_values, relationships) are
+ * answered by one query on the model: each still reports what its own query gives, failures, status
+ * (severity, warn_if/error_if), where, limit, sample rows and store_failures.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { openSession, select } from '../../compiler/cli/session.js';
+import { consoleReporter } from '../../compiler/diagnostics/reporter.js';
+import type { NodeId } from '../../compiler/manifest/types.js';
+import { buildPlan } from '../../compiler/plan/build-plan.js';
+import type { RunContext } from '../../compiler/run/run-context.js';
+import { batchQuery } from '../../compiler/run/test-batch.js';
+import { describeEachEngine, uniqueSchema } from '../support/engines.js';
+import { runResults, strata, targetYaml, withAdapter, writeFiles } from '../engine/cli.js';
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const SCHEMA_YML = `version: 2
+models:
+  - name: orders
+    columns:
+      - name: id
+        tests:
+          - unique:
+              config: {store_failures: true}
+          - not_null:
+              config: {severity: warn}
+      - name: customer_id
+        tests:
+          - not_null
+          - relationships:
+              to: ref('customers')
+              field: id
+      - name: status
+        tests:
+          - accepted_values:
+              values: ['placed', 'shipped']
+          - accepted_values:
+              values: ['placed']
+              config: {limit: 1}
+          - not_null:
+              config: {where: "amount > 5"}
+      - name: amount
+        tests:
+          - not_null
+          - unique:
+              config: {where: "status = 'lost'", warn_if: ">0", error_if: ">5"}
+`;
+
+/** id 2 twice and one null id; customer 3 does not exist; status 'lost' twice (and 'shipped'). */
+const ORDERS = `select * from (values
+  (1, 1, 'placed', 10), (2, 1, 'shipped', 20), (2, 3, 'lost', 5), (3, 2, 'lost', 7), (null, 2, 'placed', 1)
+) as t(id, customer_id, status, amount)`;
+
+const EXPECTED: Record<string, { status: string; failures: number }> = {
+  unique_orders_id: { status: 'fail', failures: 1 },
+  not_null_orders_id: { status: 'warn', failures: 1 },
+  not_null_orders_customer_id: { status: 'pass', failures: 0 },
+  relationships_orders_customer_id__id__ref_customers_: { status: 'fail', failures: 1 },
+  accepted_values_orders_status__placed__shipped: { status: 'fail', failures: 1 },
+  accepted_values_orders_status__placed: { status: 'fail', failures: 1 },
+  not_null_orders_status: { status: 'pass', failures: 0 },
+  not_null_orders_amount: { status: 'pass', failures: 0 },
+  unique_orders_amount: { status: 'pass', failures: 0 },
+};
+
+describeEachEngine('generic tests of a model in one query', (engine) => {
+  it('report each test as its own query does, failing ones with their rows and stored failures', { timeout: 120_000 }, async () => {
+    const schema = uniqueSchema('tbatch');
+    const target = engine.makeIsolatedTarget(schema);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tbatch-'));
+    tempDirs.push(dir);
+    writeFiles(dir, {
+      'project.yml': `name: tbatch\nmodels:\n  tbatch:\n    +materialized: table\n${targetYaml(target)}`,
+      'models/customers.sql': `select * from (values (1, 'a'), (2, 'b')) as t(id, name)`,
+      'models/orders.sql': ORDERS,
+      'models/schema.yml': SCHEMA_YML,
+    });
+
+    const result = await strata(['build', '--project-dir', dir]);
+    expect(result.exitCode, result.output).toBe(1);
+    const results = runResults(dir);
+    const names = [...results.keys()].filter((name) => results.get(name)!.unique_id.startsWith('test.'));
+    // A long test name ends with a hash, as dbt's do: matched by its start.
+    const byName = (name: string) => {
+      const found = names.find((n) => n === name) ?? names.find((n) => n.startsWith(`${name}_`));
+      expect(found, `${name} in ${names.join(', ')}`).toBeDefined();
+      return results.get(found!)!;
+    };
+    for (const [name, expected] of Object.entries(EXPECTED)) {
+      const r = byName(name);
+      expect({ name, status: r.status, failures: r.failures }).toEqual({ name, ...expected });
+    }
+
+    // The plan batched all nine, and its one query gives the counts each test's own query gives.
+    const session = openSession({ projectDir: dir, logFormat: 'text' });
+    const selection = select(session, { projectDir: dir, logFormat: 'text' }, consoleReporter());
+    const plan = buildPlan(session.parsed.manifest, session.dag, selection.ids, 'build');
+    const testSteps = plan.steps.filter((s) => s.kind === 'test' && session.parsed.manifest.nodes[s.id].test?.attachedNode?.endsWith('.orders'));
+    const relationshipsStep = testSteps.find((s) => s.id.includes('relationships'))!;
+    const plainBatch = testSteps.find((s) => s.kind === 'test' && s.id.includes('not_null_orders_id'));
+    expect(plainBatch?.kind === 'test' && plainBatch.batch?.length).toBe(8);
+    // relationships waits for customers too: it is ready at another moment, so it is not in that batch.
+    expect(relationshipsStep.kind === 'test' && relationshipsStep.batch).toBeUndefined();
+    const query = batchQuery({ parsed: session.parsed } as RunContext, [...(plainBatch as { batch: NodeId[] }).batch, relationshipsStep.id]);
+    expect(query?.columns.size).toBe(9);
+
+    const extras = JSON.parse(fs.readFileSync(path.join(dir, 'target/strata_run_results.json'), 'utf8')) as {
+      results: Record<string, { sample_rows?: Record<string, unknown>[] }>;
+    };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { compiled_code: string }> };
+    await withAdapter(target, async (adapter) => {
+      const combined = (await adapter.query<Record<string, string | number>>(query!.sql)).rows[0];
+      for (const name of Object.keys(EXPECTED)) {
+        const r = byName(name);
+        const id = r.unique_id as NodeId;
+        expect(Number(combined[query!.columns.get(id)!]), name).toBe(r.failures);
+        const compiled = manifest.nodes[id].compiled_code;
+        const alone = await adapter.query(`select * from (${compiled}) as alone`);
+        const limit = session.parsed.manifest.nodes[id].config.limit;
+        expect(Math.min(alone.rows.length, typeof limit === 'number' ? limit : Infinity), name).toBe(r.failures);
+        const sample = extras.results[id]?.sample_rows;
+        if (r.failures! > 0) expect(sample?.length, `${name} sample rows`).toBeGreaterThan(0);
+        else expect(sample, name).toBeUndefined();
+      }
+      const stored = await adapter.query<{ unique_field: number; n_records: number | string }>(
+        `select unique_field, n_records from ${quoteIdent(`${schema}_test_failures`)}.${quoteIdent('unique_orders_id')}`,
+      );
+      expect(stored.rows.map((row) => [Number(row.unique_field), Number(row.n_records)])).toEqual([[2, 2]]);
+    });
+  });
+});
