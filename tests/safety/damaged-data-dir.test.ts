@@ -41,6 +41,25 @@ describeEachEngine('a damaged embedded data directory', (engine) => {
   });
 });
 
+describeEachEngine('an embedded database whose creation was killed halfway', (engine) => {
+  it.skipIf(engine.name !== 'pglite')('is created again from scratch, not refused', async () => {
+    const schema = uniqueSchema('halfway');
+    const target = engine.makeIsolatedTarget(schema);
+    if (target.type !== 'pglite') return;
+    const dataDir = `${target.path}-new`;
+    fs.mkdirSync(path.join(dataDir, 'global'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'strata-creating'), '12345\n');
+    fs.writeFileSync(path.join(dataDir, 'global', 'half-written'), 'x');
+    const dir = projectOn('safety', { ...target, path: dataDir });
+    const result = await strata(['build', '--project-dir', dir]);
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toContain('Creating the embedded database');
+    expect(fs.existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'strata-creating'))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'global', 'half-written'))).toBe(false);
+  });
+});
+
 describe('assertDataDirUsable', () => {
   it('accepts a missing or empty directory (a new database) and refuses one with stray files', () => {
     const root = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'strata-datadir-'));

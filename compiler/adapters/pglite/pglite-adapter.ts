@@ -16,7 +16,7 @@ import type { PgliteTarget } from '../../project/target.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import { quoteIdent, quoteRelation } from '../quote.js';
 import { TYPE_PARSERS } from '../type-parsers.js';
-import { assertDataDirUsable } from './data-dir-check.js';
+import { assertDataDirUsable, whileCreating } from './data-dir-check.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
@@ -50,17 +50,18 @@ export async function openPglite(target: PgliteTarget, options: OpenPgliteOption
   const serve = options.serve ?? true;
   const lock = acquireDataDirLock(target.path, { onNotice: options.onNotice, serving: serve });
   let pglite: PGlite;
+  let creating: boolean;
   try {
     // Checked under the lock: nobody else can be creating the database in it meanwhile.
-    if (assertDataDirUsable(target.path)) {
-      options.onNotice?.(`Creating the embedded database in ${target.path} (first run only: a few seconds)`);
-    }
+    creating = assertDataDirUsable(target.path);
+    if (creating) options.onNotice?.(`Creating the embedded database in ${target.path} (first run only: a few seconds)`);
   } catch (error) {
     lock.release();
     throw error;
   }
   try {
-    pglite = await PGlite.create(target.path, { parsers: TYPE_PARSERS });
+    const open = () => PGlite.create(target.path, { parsers: TYPE_PARSERS });
+    pglite = creating ? await whileCreating(target.path, open) : await open();
   } catch (error) {
     lock.release();
     throw new StrataError({
