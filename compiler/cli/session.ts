@@ -4,6 +4,7 @@ import { StrataError } from '../diagnostics/strata-error.js';
 import { Dag } from '../graph/dag.js';
 import { dbtGraph } from '../artifacts/dbt-graph.js';
 import { targetInfo } from '../artifacts/target-info.js';
+import { checkRelationNames } from '../graph/relation-names.js';
 import { selectNodes, type Selection } from '../graph/select-nodes.js';
 import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
@@ -87,6 +88,8 @@ export function openSession(args: CommonArgs, reporter?: Reporter): Session {
   if (reporter) parsed.renderer.run.log = (message) => reporter.info(message);
   const dag = Dag.fromManifest(parsed.manifest);
   dag.assertAcyclic();
+  const nameProblems = checkRelationNames(parsed.manifest);
+  if (nameProblems.length > 0) throw new StrataError(nameProblems);
   return { project, parsed, dag, invocationId, runId: randomBytes(3).toString('hex') };
 }
 
