@@ -23,11 +23,17 @@ export async function runProjectHooks(parsed: ParsedProject, adapter: Adapter, k
     } catch (error) {
       throw new StrataError({
         code: 'STR435',
-        message: `${kind} hook ${index + 1} failed: ${(error as Error).message}`,
+        message: `${kind} hook ${index + 1} failed: ${(error as Error).message}${sqlStateOf(error)}`,
         file,
         hint: `the hook ran: ${sql.length > 120 ? `${sql.slice(0, 117)}...` : sql}`,
       });
     }
   }
   return hooks.length;
+}
+
+/** ` (SQLSTATE 22012)` for an error from the server, else nothing. */
+function sqlStateOf(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
 }

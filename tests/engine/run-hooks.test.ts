@@ -43,7 +43,7 @@ describeEachEngine('on-run-start and on-run-end', (engine) => {
     fs.appendFileSync(path.join(dir, 'project.yml'), 'on-run-start:\n  - "select 1 / 0"\n');
     const result = await strata(['build', '--project-dir', dir, '--select', 'solo']);
     expect(result.exitCode, result.output).toBe(1);
-    expect(result.output).toMatch(/project\.yml\s+error STR435\s+on-run-start hook 1 failed: division by zero/);
+    expect(result.output).toMatch(/project\.yml\s+error STR435\s+on-run-start hook 1 failed: division by zero \(SQLSTATE 22012\)/);
     expect(result.output).not.toMatch(/OK created/);
   });
 });
