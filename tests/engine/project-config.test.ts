@@ -11,7 +11,17 @@ import { loadProject } from '../../compiler/project/load-project.js';
 import { StrataError } from '../../compiler/diagnostics/strata-error.js';
 import { strata } from './cli.js';
 
-const DBT_UTILS_INTEGRATION = path.resolve('../shared/dbt/dbt-utils-1.4.1/integration_tests');
+const DBT_UTILS = path.resolve('../shared/dbt/dbt-utils-1.4.1');
+/** A copy of dbt_utils' integration project with dbt_utils installed (a link, as `strata deps` makes). */
+const DBT_UTILS_INTEGRATION = (() => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-utils-copy-')), 'integration_tests');
+  fs.cpSync(path.join(DBT_UTILS, 'integration_tests'), dir, { recursive: true });
+  fs.chmodSync(dir, 0o755);
+  fs.mkdirSync(path.join(dir, 'dbt_packages'));
+  fs.symlinkSync(DBT_UTILS, path.join(dir, 'dbt_packages', 'dbt_utils'));
+  return dir;
+})();
+afterAll(() => fs.rmSync(path.dirname(DBT_UTILS_INTEGRATION), { recursive: true, force: true }));
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-home-'));
 const tempDirs = [HOME];
 afterAll(() => {
