@@ -69,6 +69,16 @@ export async function main(argv: string[]): Promise<number> {
           .example(`$0 show --inline "select customer_tier, count(*) from {{ ref('gold_customer_metrics') }} group by 1"`, 'An ad-hoc query'),
       run(async (a, r) => (await inspect()).showCommand(a as never, r)),
     )
+    .command(
+      'run-operation <macro>',
+      'Call a macro on the target (its statements run in one transaction)',
+      (y) =>
+        y
+          .positional('macro', { type: 'string', demandOption: true, describe: 'The macro, or pkg.macro' })
+          .option('args', { type: 'string', describe: "The macro's keyword arguments as YAML or JSON, e.g. '{table: orders}'" })
+          .option('lock-timeout', { type: 'number', describe: 'Seconds to wait while another run writes to the same target' }),
+      run(async (a, r) => (await import('./run-operation-command.js')).runOperationCommand(a as never, r)),
+    )
     .command('clean', 'Remove the target directory', (y) => y, run(async (a, r) => (await inspect()).cleanCommand(a as never, r)))
     .command(
       'deps',

@@ -177,6 +177,31 @@ export function callMacroInNode(parsed: ParsedProject, id: NodeId, name: string,
   return String(parsed.renderer.callMacro(name, args, scope));
 }
 
+/**
+ * `strata run-operation`: calls a macro (`name` or `pkg.name`) with keyword arguments at run time, its
+ * statements (`run_query`, `statement`, `adapter.*`) run on `connection`. `this` is not set; `ref` and
+ * `source` resolve as from the root project.
+ *
+ * @example await runOperationAtRun(parsed, 'create_source_table', {}, connection)
+ */
+export async function runOperationAtRun(parsed: ParsedProject, name: string, kwargs: Record<string, unknown>, connection: Connection): Promise<unknown> {
+  const database = new ReplayDatabase();
+  const { relationFor, sourceRelation } = resolvers(parsed);
+  const operation = {
+    id: `operation.${parsed.manifest.projectName}.${name}`,
+    name,
+    path: '(run-operation)',
+    resourceType: 'operation',
+    packageName: parsed.manifest.projectName,
+    config: {},
+    schema: parsed.project.target.schema,
+    alias: name,
+  } as unknown as ManifestNode;
+  const scope = compileScope(parsed, operation, { database }, relationFor, sourceRelation, new TemplateRelation(operation.schema, name));
+  scope.thisRelation = () => null;
+  return database.run(connection, () => parsed.renderer.callMacro(name, [{ ...kwargs, __keywords: true }], scope));
+}
+
 /** Generic tests are rendered from generated text keyed `file#name`; files are keyed by path. */
 function templateKey(node: ManifestNode): string {
   return node.test?.position ? `${node.path}#${node.name}` : node.path;

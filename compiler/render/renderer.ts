@@ -303,7 +303,9 @@ export class Renderer {
 
   /** Calls a macro by name outside any template (e.g. generate_schema_name) with `scope` current. */
   callMacro(name: string, args: unknown[], scope: RenderScope): unknown {
-    const macro = this.environment().getGlobal(name);
+    const dot = name.indexOf('.');
+    const env = this.environment();
+    const macro = dot > 0 ? (env.getGlobal(name.slice(0, dot)) as Record<string, unknown> | undefined)?.[name.slice(dot + 1)] : env.getGlobal(name);
     if (typeof macro !== 'function') {
       throw new StrataError({ code: 'STR204', message: `macro '${name}' is not defined`, file: scope.file });
     }
