@@ -70,7 +70,7 @@ export function currentDbtFingerprint(parsed: ParsedProject, node: ManifestNode)
   let checksum = '';
   if (node.resourceType === 'seed') {
     try {
-      checksum = fileDigest(join(parsed.project.root, node.path), 'sha256');
+      checksum = fileDigest(parsed.project.root, node.path, 'sha256');
     } catch {
       checksum = '';
     }

@@ -37,7 +37,7 @@ export function nodeFingerprint(
   const node = parsed.manifest.nodes[id];
   if (!node) return '';
   const body = compiled?.get(id) ?? (node.resourceType === 'seed' ? undefined : bodyOf(parsed, node));
-  return `${body === undefined ? seedFileHash(join(parsed.project.root, node.path)) : hash(body)}.${configHash(node.config)}.${hash(macrosOf(parsed, node, macroHashes))}`;
+  return `${body === undefined ? seedFileHash(parsed.project.root, node.path) : hash(body)}.${configHash(node.config)}.${hash(macrosOf(parsed, node, macroHashes))}`;
 }
 
 /**
@@ -63,9 +63,9 @@ export function fingerprintNodes(
 }
 
 /** `hash` of a seed's file, without holding it in memory (the same digest as hashing it whole). */
-function seedFileHash(path: string): string {
+function seedFileHash(root: string, path: string): string {
   try {
-    return fileDigest(path, 'sha1').slice(0, 12);
+    return fileDigest(root, path, 'sha1').slice(0, 12);
   } catch (error) {
     return hash(`unreadable: ${(error as Error).message}`);
   }

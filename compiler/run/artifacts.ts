@@ -135,7 +135,7 @@ export class TargetWriter {
   /** dbt's checksum of a seed: sha256 of the CSV file, streamed (seeds may be large). */
   private seedChecksum(node: ManifestNode): string | undefined {
     try {
-      return fileDigest(join(this.root, node.path), 'sha256');
+      return fileDigest(this.root, node.path, 'sha256');
     } catch {
       return undefined;
     }

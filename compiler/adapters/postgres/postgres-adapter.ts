@@ -8,8 +8,10 @@
  */
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import './pg-runtime-probe.js';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import './pg-runtime-probe-end.js';
 import type { Adapter, AdapterInfo, Connection, QueryResult, Relation } from '../adapter.js';
 import type { PostgresTarget } from '../../project/target.js';
 import { quoteIdent, quoteRelation } from '../quote.js';

@@ -1,0 +1,223 @@
+/**
+ * Pagila at scale on Postgres, each step a whole `strata` process timed beside the same work done by
+ * `psql` (the physical limit), and optionally beside another Strata checkout (`--baseline DIR`, its
+ * `dist/` built) run interleaved with this one, so the load of a shared machine falls on both alike:
+ *
+ *   npm run bench:scale -- [--scale 100] [--runs 3] [--inner-runs 9] [--baseline DIR] [--write]
+ *
+ * - seed: `strata seed` against one psql session that truncates each seed table and `\copy`s its CSV;
+ *   wall time and peak RSS (GNU time's %M);
+ * - tests: `strata test --threads 1` on the built project (data tests only; unit tests are literal rows);
+ * - build: `strata build --exclude resource_type:seed --threads 1`;
+ * - inner loop (scale 1): `strata build --select gold_customer_metrics` against psql running the same
+ *   model's statements from target/run/, and `node -e 0` (the floor of any Node process).
+ *
+ * Postgres: STRATA_BENCH_PG_URL, else a throwaway server from .ci/postgres-server.sh. Data: generated
+ * with bench/generate-pagila.ts under bench/.out/ when missing.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpuModel, findRepositoryRoot, median, writeMarkedSection } from './bench-report.js';
+
+interface Sample {
+  seconds: number;
+  rssMiB?: number;
+}
+
+interface Row {
+  work: string;
+  strata: Sample[];
+  baseline?: Sample[];
+  psql?: Sample[];
+}
+
+const root = findRepositoryRoot();
+const out = join(root, 'bench', '.out');
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      scale: { type: 'string', default: '100' },
+      runs: { type: 'string', default: '3' },
+      'inner-runs': { type: 'string', default: '9' },
+      baseline: { type: 'string' },
+      write: { type: 'boolean', default: false },
+    },
+  });
+  const scale = Number(values.scale);
+  const runs = Number(values.runs);
+  const innerRuns = Number(values['inner-runs']);
+  const baseline = values.baseline ? join(values.baseline, 'bin', 'strata.js') : undefined;
+  const server = startPostgres();
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loads = [load()];
+  try {
+    const rows: Row[] = [];
+    const big = prepareProject(server.url, scale);
+    log(`scale ${scale}: project in ${big.dir}`);
+    rows.push(measureSeed(big, scale, runs, baseline));
+    loads.push(load());
+    run(strataBin(), ['build', '--exclude', 'resource_type:seed', '--threads', '1'], big);
+    rows.push(compare(`data tests, scale ${scale} (\`test --threads 1\`)`, ['test', '--threads', '1'], big, runs, baseline));
+    rows.push(compare(`build without seeds, scale ${scale}, threads 1`, ['build', '--exclude', 'resource_type:seed', '--threads', '1'], big, runs, baseline));
+    loads.push(load());
+    const small = prepareProject(server.url, 1);
+    run(strataBin(), ['build'], small);
+    const inner = compare('inner loop, scale 1: `build --select gold_customer_metrics`', ['build', '--select', 'gold_customer_metrics'], small, innerRuns, baseline);
+    inner.psql = replayRun(small, 'gold_customer_metrics', innerRuns);
+    rows.push(inner);
+    rows.push({ work: '`node -e 0` (any Node process)', strata: times(innerRuns, () => timed(process.execPath, ['-e', '0'], small)) });
+    loads.push(load());
+    const section = render(rows, scale, runs, innerRuns, baseline !== undefined, loads);
+    process.stdout.write(`${section}\n`);
+    if (values.write) writeMarkedSection(join(root, 'BENCHMARKS.md'), '<!-- bench:scale:start -->', '<!-- bench:scale:end -->', section, '## Pagila at scale: seeds, tests and the inner loop against psql');
+  } finally {
+    server.stop();
+  }
+}
+
+interface BenchProject {
+  dir: string;
+  url: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The repository's Pagila project with the seeds of `scale`, on a fresh database of its own. */
+function prepareProject(serverUrl: string, scale: number): BenchProject {
+  const dir = join(out, `scale-${scale}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const part of ['models', 'macros', 'tests/sql', 'project.yml']) cpSync(join(root, part), join(dir, part), { recursive: true });
+  const data = scale === 1 ? join(root, 'seeds') : join(out, `pagila-${scale}`);
+  if (!existsSync(join(data, 'rental.csv'))) {
+    log(`generating Pagila at scale ${scale} into ${data}`);
+    execFileSync(process.execPath, [join(root, 'dist', 'bench', 'generate-pagila.js'), '--scale', String(scale), '--out', data], { stdio: 'inherit' });
+  }
+  cpSync(data, join(dir, 'seeds'), { recursive: true });
+  const database = `strata_bench_s${scale}`;
+  execFileSync('psql', [serverUrl, '-qc', `drop database if exists ${database}`, '-c', `create database ${database}`], { stdio: 'ignore' });
+  const url = serverUrl.replace(/\/[^/?]*(\?.*)?$/, `/${database}$1`);
+  return { dir, url, env: { ...process.env, STRATA_POSTGRES_URL: url, NO_COLOR: '1' } };
+}
+
+function measureSeed(project: BenchProject, scale: number, runs: number, baseline: string | undefined): Row {
+  const row = compare(`\`seed\`, scale ${scale} (${mebibytes(folderBytes(join(project.dir, 'seeds')))} of CSV)`, ['seed'], project, runs, baseline);
+  // The same tables filled by psql: truncate and \copy each seed's CSV, in one session.
+  const manifest = JSON.parse(readFileSync(join(project.dir, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { resource_type: string; schema: string; alias: string; original_file_path: string }> };
+  const script = Object.values(manifest.nodes)
+    .filter((n) => n.resource_type === 'seed')
+    .map((n) => `truncate "${n.schema}"."${n.alias}";\n\\copy "${n.schema}"."${n.alias}" from '${join(project.dir, n.original_file_path)}' with (format csv, header true)`)
+    .join('\n');
+  const file = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'copy.sql');
+  writeFileSync(file, `${script}\n`);
+  row.psql = times(runs, () => timed('psql', [project.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', file], project));
+  return row;
+}
+
+/** `runs` runs of a strata command, alternating with the baseline checkout's when there is one. */
+function compare(work: string, args: string[], project: BenchProject, runs: number, baseline: string | undefined): Row {
+  const row: Row = { work, strata: [], baseline: baseline ? [] : undefined };
+  for (let i = 0; i < runs; i++) {
+    row.strata.push(timed(process.execPath, [strataBin(), ...args, '--target', 'postgres', '--project-dir', project.dir], project));
+    if (baseline) row.baseline!.push(timed(process.execPath, [baseline, ...args, '--target', 'postgres', '--project-dir', project.dir], project));
+    log(`${work}: ${row.strata.at(-1)!.seconds.toFixed(2)} s${baseline ? ` (baseline ${row.baseline!.at(-1)!.seconds.toFixed(2)} s)` : ''}`);
+  }
+  return row;
+}
+
+/** psql running the statements Strata ran for one model (target/run/), in one session. */
+function replayRun(project: BenchProject, model: string, runs: number): Sample[] {
+  const found = findFile(join(project.dir, 'target', 'run'), `${model}.sql`);
+  if (!found) return [];
+  return times(runs, () => timed('psql', [project.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', found], project));
+}
+
+function timed(command: string, args: string[], project: BenchProject): Sample {
+  const scratch = mkdtempSync(join(tmpdir(), 'strata-bench-'));
+  const rssFile = join(scratch, 'rss');
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, '--', command, ...args], { cwd: project.dir, env: project.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  const kib = Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '', 10);
+  rmSync(scratch, { recursive: true, force: true });
+  return { seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : undefined };
+}
+
+function run(bin: string, args: string[], project: BenchProject): void {
+  timed(process.execPath, [bin, ...args, '--target', 'postgres', '--project-dir', project.dir], project);
+}
+
+function times(runs: number, fn: () => Sample): Sample[] {
+  return Array.from({ length: runs }, fn);
+}
+
+function render(rows: Row[], scale: number, runs: number, innerRuns: number, withBaseline: boolean, loads: string[]): string {
+  const seconds = (samples?: Sample[]) => (samples?.length ? `${median(samples.map((s) => s.seconds)).toFixed(2)} s` : '');
+  const peak = (samples?: Sample[]) => {
+    const rss = (samples ?? []).map((s) => s.rssMiB).filter((r): r is number => r !== undefined);
+    return rss.length ? `${Math.round(Math.max(...rss))} MiB` : '';
+  };
+  const ratio = (a?: Sample[], b?: Sample[]) => (a?.length && b?.length ? `${(median(a.map((s) => s.seconds)) / median(b.map((s) => s.seconds))).toFixed(2)}×` : '');
+  const lines = [
+    '<!-- bench:scale:start -->',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpuModel()} (${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}, PostgreSQL ${serverVersion()}; Pagila scale ${scale}; medians of ${runs} runs (inner loop: ${innerRuns}), whole processes; load average (1/5/15 min) during the runs: ${loads.join(' → ')}.`,
+    `Command: \`npm run bench:scale -- --scale ${scale} --runs ${runs} --inner-runs ${innerRuns}${withBaseline ? ' --baseline DIR' : ''}\`.`,
+    '',
+    `| work | strata | peak RSS |${withBaseline ? ' baseline | strata / baseline |' : ''} psql | strata / psql |`,
+    `| --- | ---: | ---: |${withBaseline ? ' ---: | ---: |' : ''} ---: | ---: |`,
+    ...rows.map((r) => `| ${r.work} | ${seconds(r.strata)} | ${peak(r.strata)} |${withBaseline ? ` ${seconds(r.baseline)} | ${ratio(r.strata, r.baseline)} |` : ''} ${seconds(r.psql)} | ${ratio(r.strata, r.psql)} |`),
+    '<!-- bench:scale:end -->',
+  ];
+  return lines.join('\n');
+}
+
+function strataBin(): string {
+  return join(root, 'bin', 'strata.js');
+}
+
+function serverVersion(): string {
+  try {
+    return execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim().split(' ').pop() ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isFile() ? statSync(join(dir, e.name)).size : 0), 0);
+}
+
+function findFile(dir: string, name: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(path, name);
+      if (found) return found;
+    } else if (entry.name === name) return path;
+  }
+  return undefined;
+}
+
+function mebibytes(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench:scale] ${message}\n`);
+}
+
+function startPostgres(): { url: string; stop(): void } {
+  const given = process.env.STRATA_BENCH_PG_URL?.trim();
+  if (given) return { url: given, stop: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-pg-'));
+  const script = join(root, '.ci', 'postgres-server.sh');
+  const url = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n').pop()!;
+  return { url, stop: () => void execFileSync('bash', [script, 'stop', dir], { stdio: 'ignore' }) };
+}
+
+main();
