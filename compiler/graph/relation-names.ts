@@ -15,7 +15,7 @@ export const MAX_IDENTIFIER_BYTES = 63;
  * @example truncateIdentifier('x'.repeat(70))  // 'x'.repeat(63)
  */
 export function truncateIdentifier(name: string): string {
-  if (Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES) return name;
+  if (!tooLong(name)) return name;
   let cut = '';
   for (const char of name) {
     if (Buffer.byteLength(cut + char) > MAX_IDENTIFIER_BYTES) break;
@@ -33,15 +33,23 @@ export function truncateIdentifier(name: string): string {
  */
 export function checkRelationNames(manifest: Manifest): Diagnostic[] {
   const problems: Diagnostic[] = [];
+  // Only a name past 63 bytes can collide: the others are skipped without a lookup (10,000 nodes).
+  const longKeys = new Set<string>();
+  for (const node of Object.values(manifest.nodes)) {
+    if (isTestNode(node) || node.config.materialized === 'ephemeral') continue;
+    if (tooLong(node.schema) || tooLong(node.alias)) longKeys.add(`${truncateIdentifier(node.schema)}.${truncateIdentifier(node.alias)}`);
+  }
+  if (longKeys.size === 0) return problems;
   const byRelation = new Map<string, ManifestNode[]>();
   for (const node of Object.values(manifest.nodes)) {
     if (isTestNode(node) || node.config.materialized === 'ephemeral') continue;
     const key = `${truncateIdentifier(node.schema)}.${truncateIdentifier(node.alias)}`;
-    byRelation.set(key, [...(byRelation.get(key) ?? []), node]);
+    if (!longKeys.has(key)) continue;
+    const list = byRelation.get(key);
+    if (list) list.push(node);
+    else byRelation.set(key, [node]);
   }
   for (const [key, nodes] of byRelation) {
-    const long = nodes.filter((node) => tooLong(node.schema) || tooLong(node.alias));
-    if (long.length === 0) continue;
     const [first, ...others] = nodes;
     if (others.length > 0) {
       problems.push({
@@ -63,6 +71,7 @@ export function checkRelationNames(manifest: Manifest): Diagnostic[] {
   return problems;
 }
 
+/** Past 63 bytes: a name of 21 characters or fewer never is (a UTF-16 unit is at most 3 UTF-8 bytes). */
 function tooLong(name: string): boolean {
-  return Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES;
+  return name.length > MAX_IDENTIFIER_BYTES / 3 && Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES;
 }
