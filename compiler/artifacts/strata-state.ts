@@ -18,9 +18,6 @@ const STATE_VERSION = 1;
 /** One node's entry in strata_state.json. */
 export interface StrataNodeState {
   fingerprint?: string | null;
-  /** Per ref call: `[line, column]` in the node's file, or a position in another file (a generic test's YAML). */
-  ref_positions?: ([number, number] | SourcePosition | null)[];
-  source_positions?: ([number, number] | SourcePosition | null)[];
   /** A generic test's or unit test's YAML entry. */
   yaml_position?: SourcePosition;
 }
@@ -40,10 +37,9 @@ export function strataStateMembers(manifest: Manifest, generatedAt: string, invo
       new StreamedObject(function* () {
         for (const id of Object.keys(manifest.nodes)) {
           const node = manifest.nodes[id]!;
-          // Text, not objects: this runs for every node on every compile.
+          // Text, not objects: this runs for every node on every compile. Ref and source positions are
+          // not kept: nothing reads them back, and at 10,000 models they cost a tenth of the write.
           let text = `{"fingerprint":${JSON.stringify(node.fingerprint ?? null)}`;
-          if (node.refs.length > 0) text += `,"ref_positions":${positionsJson(node.refs, node.path)}`;
-          if (node.sources.length > 0) text += `,"source_positions":${positionsJson(node.sources, node.path)}`;
           const yaml = node.test?.position ?? node.unitTest?.position;
           if (yaml) text += `,"yaml_position":${JSON.stringify(yaml)}`;
           yield [id, new RawJson(`${text}}`)];
@@ -52,17 +48,6 @@ export function strataStateMembers(manifest: Manifest, generatedAt: string, invo
     ],
     ['sources', new StreamedObject(() => Object.keys(manifest.sources).map((id) => [id, { loaded_by: manifest.sources[id]!.loadedBy }] as const))],
   ];
-}
-
-/** `[[line, column], ...]` in the node's own file, a full position elsewhere, null where unknown. */
-function positionsJson(calls: readonly { position?: SourcePosition }[], file: string): string {
-  let text = '';
-  for (const call of calls) {
-    const p = call.position;
-    const item = !p ? 'null' : p.file === file ? `[${p.line},${p.column}]` : JSON.stringify(p);
-    text += text === '' ? item : `,${item}`;
-  }
-  return `[${text}]`;
 }
 
 /** strata_run_results.json: per result, what run_results.json has no field for. */
