@@ -52,6 +52,8 @@ export interface RefCall {
   package?: string;
   name: string;
   position?: SourcePosition;
+  /** Written only in SQL line comments (`-- depends_on: {{ ref('x') }}`): orders the node, reads nothing. */
+  commentOnly?: boolean;
 }
 
 export interface SourceCall {
@@ -120,7 +122,8 @@ export interface ManifestNode {
   /** sha256 of the raw file text. */
   checksum: string;
   config: NodeConfig;
-  dependsOn: { nodes: NodeId[]; macros: string[] };
+  /** `orderOnly`: the nodes only named in `-- depends_on:` comments, which need not exist before the run. */
+  dependsOn: { nodes: NodeId[]; macros: string[]; orderOnly?: NodeId[] };
   refs: RefCall[];
   sources: SourceCall[];
   /** Resolved relation (after generate_schema_name / generate_alias_name). Ephemeral models have one too, unused. */

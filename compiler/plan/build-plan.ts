@@ -109,8 +109,10 @@ export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeI
     }
   };
   for (const id of chosen) {
-    if (manifest.nodes[id].resourceType === 'unit_test') continue;
-    for (const parent of dag.parents(id)) addUpstream(parent, new Set());
+    const node = manifest.nodes[id];
+    if (node.resourceType === 'unit_test') continue;
+    const orderOnly = node.dependsOn.orderOnly;
+    for (const parent of dag.parents(id)) if (!orderOnly?.includes(parent)) addUpstream(parent, new Set());
   }
 
   const steps: Step[] = chosen.map((id) => {

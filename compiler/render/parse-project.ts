@@ -625,8 +625,11 @@ function resolveDependencies(
     const deps = new Set<NodeId>();
     // A generic test's SQL is generated: report its problems at its YAML entry.
     const at = (position: SourcePosition | undefined) => node.test?.position ?? position ?? { file: node.path };
+    const read = new Set<NodeId>();
+    const commented = new Set<NodeId>();
     for (const ref of node.refs) {
       const target = resolver.ref(ref, node.packageName);
+      if (target) (ref.commentOnly ? commented : read).add(target.id);
       if (ref.package && !packages.has(ref.package)) {
         problems.push({
           code: 'STR206',
@@ -655,6 +658,8 @@ function resolveDependencies(
     // `-- depends_on: {{ ref('x') }}` and refs inside macros count too; a node never depends on itself.
     deps.delete(node.id);
     node.dependsOn.nodes = [...deps];
+    const orderOnly = [...commented].filter((id) => !read.has(id) && id !== node.id);
+    if (orderOnly.length > 0) node.dependsOn.orderOnly = orderOnly;
   }
 }
 

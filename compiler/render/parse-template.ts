@@ -47,7 +47,7 @@ export function parseTemplate(renderer: Renderer, input: ParseInput): ParsedTemp
   if (quick) {
     return {
       rendered: quick.rendered,
-      refs: quick.refs.map((r) => ({ package: r.package, name: r.name, position: positionAt(input, r.offset) })),
+      refs: quick.refs.map((r) => withCommentFlag(input.text, { package: r.package, name: r.name, position: positionAt(input, r.offset) })),
       sources: quick.sources.map((s) => ({ source: s.source, table: s.table, position: positionAt(input, s.offset) })),
       config: quick.config,
       dynamic: false,
@@ -72,7 +72,7 @@ export function parseTemplate(renderer: Renderer, input: ParseInput): ParsedTemp
       if (names.length < 1 || names.length > 2) throw new Error(`ref() takes a model name, or a project and a model name`);
       const call: RefCall = names.length === 1 ? { name: names[0] } : { package: names[0], name: names[1] };
       call.position = findCall(input, 'ref', call.name);
-      refs.push(call);
+      refs.push(withCommentFlag(input.text, call));
       return new PlaceholderRelation(`__strata_ref_${refs.length - 1}__`, taint, { schema: '', identifier: call.name });
     },
     source(args) {
@@ -116,6 +116,23 @@ function positionAt(input: { path: string; text: string }, offset: number) {
 }
 
 /** Where in the raw text a `ref('name'` / `source(..., 'name'` call is, for error messages. */
+/**
+ * dbt's `-- depends_on: {{ ref('x') }}`: a ref written only in SQL line comments orders the node after
+ * x without reading it, so x need not exist before the run (the upstream check leaves it out).
+ */
+function withCommentFlag(text: string, call: RefCall): RefCall {
+  if (!text.includes('--')) return call;
+  const pattern = new RegExp(`ref\\s*\\([^)]*?['"]${call.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]`, 'g');
+  let found = false;
+  for (const match of text.matchAll(pattern)) {
+    const lineStart = text.lastIndexOf('\n', match.index) + 1;
+    if (!text.slice(lineStart, match.index).includes('--')) return call;
+    found = true;
+  }
+  if (found) call.commentOnly = true;
+  return call;
+}
+
 function findCall(input: { path: string; text: string }, fn: string, name: string) {
   const pattern = new RegExp(`${fn}\\s*\\([^)]*?['"]${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]`);
   const match = pattern.exec(input.text);
