@@ -9,6 +9,8 @@
  *   wall time and peak RSS (GNU time's %M);
  * - tests: `strata test --threads 1` on the built project (data tests only; unit tests are literal rows);
  * - build: `strata build --exclude resource_type:seed --threads 1`;
+ * - fixed cost at scale: `strata build --select brz_language` (a 6-row view and its tests), where the
+ *   project holds every CSV of the scale;
  * - inner loop (scale 1): `strata build --select gold_customer_metrics` against psql running the same
  *   model's statements from target/run/, and `node -e 0` (the floor of any Node process).
  *
@@ -63,6 +65,8 @@ function main(): void {
     run(strataBin(), ['build', '--exclude', 'resource_type:seed', '--threads', '1'], big);
     rows.push(compare(`data tests, scale ${scale} (\`test --threads 1\`)`, ['test', '--threads', '1'], big, runs, baseline));
     rows.push(compare(`build without seeds, scale ${scale}, threads 1`, ['build', '--exclude', 'resource_type:seed', '--threads', '1'], big, runs, baseline));
+    // A 6-row model: the time is the command's own, with every seed CSV of this scale in the project.
+    rows.push(compare(`fixed cost, scale ${scale}: \`build --select brz_language\``, ['build', '--select', 'brz_language'], big, innerRuns, baseline));
     loads.push(load());
     const small = prepareProject(server.url, 1);
     run(strataBin(), ['build'], small);

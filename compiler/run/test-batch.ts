@@ -50,22 +50,24 @@ async function runBatch(connection: Connection, query: BatchQuery): Promise<Coun
 
 /**
  * One statement answering every test of the batch it can. Tests that look at single rows (not_null,
- * accepted_values, relationships) are aggregates with a FILTER over one scan of the model, the parents
- * of relationships joined in as distinct keys (hash joins, no extra scan of the model); unique tests are
- * grouping sets over a second scan. Each test's `where` filters only its own aggregate.
+ * accepted_values) are aggregates with a FILTER over one scan of the model, where each used to scan it
+ * alone; unique and relationships tests, which group or join the whole relation, are their own query as
+ * a scalar subquery of the same statement (one hash aggregate or hash join each, as alone: sharing them
+ * with the scan made Postgres hash the parents' keys once per parallel worker). Each test's `where`
+ * filters only its own part.
  *
- * @example (two tests of fct_rental)
- *   select * from (select count(*) filter (where (rental_id) is null) as t0 from "pagila_silver"."fct_rental" as strata_model) as rows_part
- *   cross join (select count(*) filter (where k1 is not null and n > 1) as t1 from (...) as keys) as unique_part
+ * @example (three tests of fct_rental)
+ *   select least(t0, 500) as t0, t1, t2 from (select count(*) filter (where (rental_id) is null) as t0,
+ *     count(*) filter (where (customer_id) is null) as t1,
+ *     (select count(*) from (select rental_id ... group by rental_id having count(*) > 1) as strata_dupes) as t2
+ *   from "pagila_silver"."fct_rental" as strata_model) as strata_counts
  */
 export function batchQuery(context: RunContext, ids: NodeId[]): BatchQuery | undefined {
   const { manifest, renderer } = context.parsed;
-  const rowAggregates: string[] = [];
-  const joins: string[] = [];
-  const uniqueKeys: string[] = [];
-  const uniqueAggregates: string[] = [];
+  const parts: string[] = [];
   const columns = new Map<NodeId, string>();
   let model: Relation | undefined;
+  let scans = false;
   for (const id of ids) {
     const node = manifest.nodes[id];
     const test = node?.test;
@@ -74,47 +76,40 @@ export function batchQuery(context: RunContext, ids: NodeId[]): BatchQuery | und
     if (renderer.macros.get(`test_${test.name}`)?.path !== '(builtin)') continue;
     const relation = relationOf(context, test.attachedNode);
     if (!relation || (model && quoteRelation(model) !== quoteRelation(relation))) continue;
-    model = relation;
-    const column = `t${columns.size}`;
+    const from = `${quoteRelation(relation)} as strata_model`;
     const value = `(${test.columnName})`;
     const where = typeof node.config.where === 'string' && node.config.where.trim() !== '' ? `(${node.config.where}) and ` : '';
-    let aggregate: string | undefined;
-    if (test.name === 'not_null') aggregate = `count(*) filter (where ${where}${value} is null)`;
-    else if (test.name === 'accepted_values') {
+    let part: string | undefined;
+    if (test.name === 'not_null') {
+      part = `count(*) filter (where ${where}${value} is null)`;
+      scans = true;
+    } else if (test.name === 'accepted_values') {
       const list = acceptedList(test.kwargs);
       // The test's rows are the distinct values outside the list.
-      if (list) aggregate = `count(distinct ${value}) filter (where ${where}${value} not in (${list}))`;
+      if (list) part = `count(distinct ${value}) filter (where ${where}${value} not in (${list}))`;
+      scans ||= list !== undefined;
+    } else if (test.name === 'unique') {
+      part = `(select count(*) from (select ${value} from ${from} where ${where}${value} is not null group by ${value} having count(*) > 1) as strata_dupes)`;
     } else if (test.name === 'relationships') {
       const parent = parentRelation(context, node, test.kwargs.to);
       const field = typeof test.kwargs.field === 'string' ? test.kwargs.field : undefined;
       if (parent && field) {
-        const key = `strata_parent_key_${joins.length}`;
-        joins.push(`left join (select distinct ${field} as ${key} from ${quoteRelation(parent)}) as strata_parent_${joins.length} on ${value} = ${key}`);
-        aggregate = `count(*) filter (where ${where}${value} is not null and ${key} is null)`;
+        part =
+          `(select count(*) from (select ${value} as from_field from ${from} where ${where}${value} is not null) as child ` +
+          `left join (select ${field} as to_field from ${quoteRelation(parent)}) as parent on child.from_field = parent.to_field where parent.to_field is null)`;
       }
-    } else if (test.name === 'unique') {
-      const key = `strata_key_${uniqueKeys.length}`;
-      uniqueKeys.push(`case when ${where}true then ${value} end as ${key}`);
-      // Each grouping set groups by one key; the other keys are null in its rows.
-      uniqueAggregates.push(`count(*) filter (where ${key} is not null and strata_n > 1) as ${column}`);
-      columns.set(id, column);
-      continue;
     }
-    if (!aggregate) continue;
-    rowAggregates.push(`${aggregate} as ${column}`);
+    if (!part) continue;
+    model = relation;
+    const column = `t${columns.size}`;
+    parts.push(`${part} as ${column}`);
     columns.set(id, column);
   }
   if (!model || columns.size < 2) return undefined;
-  const from = `${quoteRelation(model)} as strata_model`;
-  const parts: string[] = [];
-  if (rowAggregates.length > 0) parts.push(`(select ${rowAggregates.join(', ')}\nfrom ${from}${joins.map((j) => `\n${j}`).join('')}) as strata_rows`);
-  if (uniqueKeys.length > 0) {
-    const names = uniqueKeys.map((_, i) => `strata_key_${i}`);
-    const grouped = `select ${names.join(', ')}, count(*) as strata_n from (select ${uniqueKeys.join(', ')} from ${from}) as strata_keys group by grouping sets (${names.map((n) => `(${n})`).join(', ')})`;
-    parts.push(`(select ${uniqueAggregates.join(', ')} from (${grouped}) as strata_groups) as strata_unique`);
-  }
+  // Subqueries alone need no FROM; beside the scan's aggregates they are computed once (InitPlans).
+  const inner = `select ${parts.join(',\n  ')}${scans ? `\nfrom ${quoteRelation(model)} as strata_model` : ''}`;
   const select = [...columns].map(([id, column]) => `${cappedColumn(column, manifest.nodes[id])} as ${column}`);
-  return { sql: `select ${select.join(', ')}\nfrom ${parts.join('\ncross join ')}`, columns };
+  return { sql: `select ${select.join(', ')}\nfrom (${inner}) as strata_counts`, columns };
 }
 
 function relationOf(context: RunContext, id: NodeId): Relation | undefined {
