@@ -1,7 +1,7 @@
 import type { Adapter } from '../adapters/adapter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { ParsedProject } from '../render/parse-project.js';
-import { renderProjectString } from '../render/parse-project.js';
+import { renderProjectString } from '../render/project-strings.js';
 
 export type ProjectHookKind = 'on-run-start' | 'on-run-end';
 
