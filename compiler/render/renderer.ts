@@ -342,7 +342,7 @@ export function readableMessage(message: string, namespace?: (name: string) => '
       if (call && kind === 'package') return `package '${call[1]}' has no macro '${call[2]}'`;
       // `x.y()` where x is no global: a package that is not installed, or a local value without that method.
       if (call && kind === undefined) {
-        return `'${dotted}' is not a macro or function here ('${call[1]}' has no '${call[2]}'; if '${call[1]}' is a package, it is not installed: run strata deps)`;
+        return `'${dotted}' is not a macro or function here: '${call[1]}' is not an installed package, nor a value with a '${call[2]}' member (if it is a package, run strata deps)`;
       }
       return `'${dotted}' is not a macro or function here`;
     })
