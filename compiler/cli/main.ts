@@ -89,11 +89,22 @@ export async function main(argv: string[]): Promise<number> {
           .option('lock', { type: 'boolean', default: false, describe: 'Only resolve and write package-lock.yml' }),
       run(async (a, r) => (await deps()).depsCommand(a as never, r)),
     )
+    .command('docs', 'Generate the docs site (catalog.json, lineage, node pages) into target/, or serve it', (y) =>
+      y
+        .command('generate', 'Write catalog.json, manifest.json and the static site (target/index.html)', (g) => g.option('empty-catalog', { type: 'boolean', default: false, describe: 'Do not read the database: an empty catalog' }), run(async (a, r) => (await docs()).docsGenerateCommand(a as never, r)))
+        .command(
+          'serve',
+          'Serve target/ over HTTP (loopback by default)',
+          (s) => s.option('port', { type: 'number', default: 8080, describe: 'Port (0: any free port)' }).option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' }),
+          run(async (a, r) => (await docs()).docsServeCommand(a as never, r)),
+        )
+        .demandCommand(1, 'Give a docs command: generate or serve'),
+    )
     .command('debug', 'Print the target and check the connection', (y) => y.option('threads', { type: 'number' }), run(async (a, r) => (await inspect()).debugCommand(a as never, r)))
     .example('$0 build', 'Build everything on the default target')
     .example('$0 build --select +gold --target postgres --threads 4', 'The gold layer and all it needs, on Postgres')
     .example("$0 ls --select 'tag:gold,config.materialized:table'", 'Gold tables')
-    .demandCommand(1, 'Give a command: build, watch, run, seed, snapshot, test, compile, ls, show, clean, deps or debug')
+    .demandCommand(1, 'Give a command: build, watch, run, seed, snapshot, test, compile, ls, show, docs, clean, deps or debug')
     .strict()
     .recommendCommands()
     .help()
@@ -140,6 +151,7 @@ const engine = () => import('./run-command.js');
 const inspect = () => import('./inspect-commands.js');
 const watcher = () => import('../watch/watch-command.js');
 const deps = () => import('./deps-command.js');
+const docs = () => import('./docs-command.js');
 
 /** Loads the reporter, runs the handler, and turns errors into diagnostics and exit code 2. */
 async function guarded(args: Record<string, unknown>, handler: Handler): Promise<number> {

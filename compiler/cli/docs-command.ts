@@ -1,0 +1,97 @@
+/**
+ * `strata docs generate`: compiles every node, writes manifest.json, reads the target's catalog into
+ * catalog.json, and writes the static docs site into target/. `strata docs serve`: serves that folder.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openAdapter } from '../adapters/open-adapter.js';
+import { targetInfo } from '../artifacts/target-info.js';
+import type { Reporter } from '../diagnostics/reporter.js';
+import { readCatalog, type CatalogRelations } from '../docs/catalog-query.js';
+import { dbtCatalog, relationSchemas } from '../docs/dbt-catalog.js';
+import { serveSite } from '../docs/serve-site.js';
+import { siteData, siteSql } from '../docs/site-data.js';
+import { writeSite } from '../docs/write-site.js';
+import { fingerprintNodes } from '../graph/state-fingerprint.js';
+import type { NodeId } from '../manifest/types.js';
+import { compileNode } from '../render/compile-node.js';
+import { TargetWriter } from '../run/artifacts.js';
+import { describeProject, loadProjectFor, openSession, type CommonArgs } from './session.js';
+
+export interface DocsGenerateArgs extends CommonArgs {
+  /** `--empty-catalog` (as dbt's): write catalog.json without reading the database. */
+  emptyCatalog?: boolean;
+}
+
+export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Reporter): Promise<number> {
+  const started = Date.now();
+  const session = openSession(args, reporter);
+  const { project, parsed } = session;
+  reporter.info(describeProject(session));
+  const info = targetInfo(parsed, session.invocationId);
+  const writer = new TargetWriter(project.root, project.paths.target, project.name, info);
+  const compiled = new Map<NodeId, string>();
+  for (const node of Object.values(parsed.manifest.nodes)) {
+    if (node.resourceType === 'seed' || node.resourceType === 'unit_test' || node.config.enabled === false) continue;
+    const sql = compileNode(parsed, node.id);
+    node.compiledSql = sql;
+    compiled.set(node.id, sql);
+    writer.writeCompiled(node, sql);
+  }
+  fingerprintNodes(parsed, undefined, compiled);
+  writer.writeManifest(parsed.manifest);
+  writer.flush();
+
+  let relations: CatalogRelations | undefined;
+  if (!args.emptyCatalog) {
+    const adapter = await openAdapter(project.target, { onNotice: (m) => reporter.info(m), access: 'shared' });
+    try {
+      relations = await readCatalog(adapter, relationSchemas(parsed.manifest));
+    } finally {
+      await adapter.close();
+    }
+  }
+  const generatedAt = new Date().toISOString();
+  const context = {
+    projectName: project.name,
+    targetPath: project.paths.target,
+    adapterType: info.adapterType ?? null,
+    database: info.database ?? null,
+    invocationId: session.invocationId,
+    generatedAt,
+  };
+  const catalog = dbtCatalog(parsed.manifest, relations ?? new Map(), context);
+  writeFileSync(join(writer.dir, 'catalog.json'), JSON.stringify(catalog));
+  writeSite(writer.dir, siteData(parsed.manifest, relations, readJson(join(writer.dir, 'run_results.json')), generatedAt), siteSql(parsed.manifest));
+  const tables = Object.keys(catalog.nodes as object).length + Object.keys(catalog.sources as object).length;
+  reporter.info(`Catalog: ${args.emptyCatalog ? 'empty (--empty-catalog)' : `${tables} relations`}; site written to ${join(project.paths.target, 'index.html')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  return 0;
+}
+
+export interface DocsServeArgs extends CommonArgs {
+  port: number;
+  host: string;
+}
+
+/** Serves target/ until SIGINT or SIGTERM; then exit code 0. */
+export async function docsServeCommand(args: DocsServeArgs, reporter: Reporter): Promise<number> {
+  const project = loadProjectFor(args, reporter);
+  const dir = join(project.root, project.paths.target);
+  const server = await serveSite(dir, args.port, args.host);
+  reporter.info(`Serving ${project.paths.target}/ at ${server.url} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

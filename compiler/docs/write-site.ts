@@ -1,0 +1,49 @@
+/**
+ * Writes the static docs site into target/: index.html, and under assets/ the page's script and style
+ * (bundled at build time into dist/docs-site/), dagre's browser build (copied from node_modules), and the
+ * project's data as scripts that set globals: a page opened from file:// may load scripts but not
+ * fetch JSON, so the data travels as `window.STRATA_DOCS = {...}`.
+ */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StrataError } from '../diagnostics/strata-error.js';
+import type { SiteData } from './site-data.js';
+
+/** The files the site is made of, relative to the target directory. */
+export const SITE_FILES = ['index.html', 'assets/style.css', 'assets/strata-docs.js', 'assets/dagre.min.js', 'assets/data.js', 'assets/sql.js'] as const;
+
+/**
+ * @example writeSite('target', siteData(...), siteSql(manifest))  // target/index.html and target/assets/
+ */
+export function writeSite(targetDir: string, data: SiteData, sql: Record<string, [string, string]>): void {
+  const built = builtSiteDir();
+  const assets = join(targetDir, 'assets');
+  mkdirSync(assets, { recursive: true });
+  copyFileSync(join(built, 'index.html'), join(targetDir, 'index.html'));
+  copyFileSync(join(built, 'style.css'), join(assets, 'style.css'));
+  copyFileSync(join(built, 'strata-docs.js'), join(assets, 'strata-docs.js'));
+  copyFileSync(dagreBrowserBuild(), join(assets, 'dagre.min.js'));
+  writeFileSync(join(assets, 'data.js'), `window.STRATA_DOCS=${scriptJson(data)};\n`);
+  writeFileSync(join(assets, 'sql.js'), `window.STRATA_SQL=${scriptJson(sql)};\nwindow.dispatchEvent(new Event('strata-sql'));\n`);
+}
+
+/** dist/docs-site/, from dist/compiler/docs/ (the CLI) or from compiler/docs/ (tests importing the source). */
+function builtSiteDir(): string {
+  for (const candidate of ['../../docs-site/', '../../dist/docs-site/']) {
+    const dir = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(join(dir, 'strata-docs.js'))) return dir;
+  }
+  throw new StrataError({ code: 'STR000', message: 'the docs site bundle (dist/docs-site/) is missing', hint: 'run npm run build' });
+}
+
+function dagreBrowserBuild(): string {
+  const main = createRequire(import.meta.url).resolve('@dagrejs/dagre');
+  return join(dirname(main), 'dagre.min.js');
+}
+
+/** JSON that is also safe as JavaScript source (U+2028/2029 are line ends in older engines). */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
