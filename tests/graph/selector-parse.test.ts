@@ -67,7 +67,7 @@ describe('selector errors', () => {
     ['a plus inside the value', 'a+b+', "malformed selector 'a+b+'"],
     ['an empty intersection term', 'a,,b', "malformed selector 'a,,b': an empty term around a comma"],
     ['config without a key', 'config.:x', "malformed selector 'config.:x'"],
-    ['an unknown resource type', 'resource_type:snapshot', "invalid value 'snapshot' for resource_type in 'resource_type:snapshot'"],
+    ['an unknown resource type', 'resource_type:widget', "invalid value 'widget' for resource_type in 'resource_type:widget'"],
     ['an unknown test type', 'test_type:data', "invalid value 'data' for test_type"],
     ['an unknown state', 'state:old', "invalid value 'old' for state"],
   ])('%s: %s', (_, raw, message) => {
