@@ -14,7 +14,7 @@ import { macroIdIndex } from '../artifacts/dbt-node.js';
 import { targetInfo } from '../artifacts/target-info.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { databaseErrorDiagnostic } from '../run/database-error.js';
-import { describeProject, loadProjectFor, openSession, select, type CommonArgs } from './session.js';
+import { describeProject, loadProjectFor, numberArg, openSession, select, type CommonArgs } from './session.js';
 
 type Print = (text: string) => void;
 const print: Print = (text) => process.stdout.write(`${text}\n`);
@@ -85,6 +85,9 @@ export async function showCommand(args: CommonArgs & { inline?: string; limit: n
 }
 
 async function showRows(args: CommonArgs & { inline?: string; limit: number }, reporter: Reporter): Promise<number> {
+  if (!(Number.isInteger(args.limit) && args.limit >= -1)) {
+    throw new StrataError({ code: 'STR165', message: `--limit takes a whole number of rows (-1: all), not ${numberArg(args.limit)}`, hint: 'e.g. --limit 20' });
+  }
   const session = openSession(args, reporter);
   let sql: string;
   if (args.inline) {
@@ -95,7 +98,7 @@ async function showRows(args: CommonArgs & { inline?: string; limit: number }, r
     if (models.length !== 1) {
       throw new StrataError({
         code: 'STR163',
-        message: models.length === 0 ? 'show needs --select with one model, or --inline' : `show takes one model; the selection has ${models.length}`,
+        message: models.length === 0 || !args.select?.length ? 'show needs --select with one model, or --inline' : `show takes one model; the selection has ${models.length}`,
         hint: "e.g. strata show --select gold_customer_metrics --limit 5, or --inline \"select * from {{ ref('dim_customer') }}\"",
       });
     }

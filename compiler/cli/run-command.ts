@@ -13,7 +13,7 @@ import { runPlan } from '../run/run-plan.js';
 import { lockTarget, type HeldTargetLock } from '../adapters/target-lock.js';
 import { INTERRUPTED_EXIT_CODE, listenForInterrupts, type Interrupts } from '../run/interrupts.js';
 import { prepareTarget } from '../run/prepare-target.js';
-import { describeProject, openSession, select, type CommonArgs } from './session.js';
+import { describeProject, numberArg, openSession, select, type CommonArgs } from './session.js';
 import { parseEventTime } from '../run/incremental/incremental-config.js';
 
 export interface RunArgs extends CommonArgs {
@@ -36,7 +36,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   const started = Date.now();
   const eventTimes = eventTimeWindow(args);
   if (args.lockTimeout !== undefined && !(Number.isFinite(args.lockTimeout) && args.lockTimeout >= 0)) {
-    throw new StrataError({ code: 'STR138', message: `--lock-timeout takes seconds (0 or more), not '${String(args.lockTimeout)}'`, hint: 'e.g. --lock-timeout 60' });
+    throw new StrataError({ code: 'STR138', message: `--lock-timeout takes seconds (0 or more), not ${numberArg(args.lockTimeout)}`, hint: 'e.g. --lock-timeout 60' });
   }
   const session = openSession(args, reporter);
   reporter.info(describeProject(session));

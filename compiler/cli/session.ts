@@ -55,7 +55,15 @@ export function parseVars(text: string | undefined): Record<string, unknown> {
 
 /** What the shared command-line options say about loading the project. */
 export function loadOptions(args: Omit<CommonArgs, 'logFormat'>): LoadProjectOptions {
+  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1)) {
+    throw new StrataError({ code: 'STR139', message: `--threads takes a whole number of 1 or more, not ${numberArg(args.threads)}`, hint: 'e.g. --threads 4' });
+  }
   return { target: args.target, vars: parseVars(args.vars), threads: args.threads, profilesDir: args.profilesDir, profile: args.profile };
+}
+
+/** A numeric option's value as the user sees it (the command line gives NaN for a word). */
+export function numberArg(value: number): string {
+  return Number.isNaN(value) ? 'a word' : `'${value}'`;
 }
 
 /**

@@ -157,9 +157,7 @@ function evaluateTerm(term: SelectorTerm, context: EvalContext, flag: string): S
 }
 
 function noMatch(flag: string, raw: string, hint: string | undefined): Diagnostic {
-  const warning: Diagnostic = { code: 'STR304', severity: 'warn', message: `${flag} term '${raw}' matched no enabled node` };
-  if (hint) warning.hint = hint;
-  return warning;
+  return { code: 'STR304', severity: 'warn', message: `${flag} term '${raw}' matched no enabled node`, hint: hint ?? "check the term: 'strata ls' lists every node" };
 }
 
 function requireNoState(...unions: SelectorUnion[]): void {

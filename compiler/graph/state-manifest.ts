@@ -56,7 +56,7 @@ export function loadStateManifest(dir: string): StateManifest {
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new StrataError({ code: 'STR161', message: `--state: ${file} is not valid JSON: ${(error as Error).message}` });
+    throw new StrataError({ code: 'STR161', message: `--state: ${file} is not valid JSON: ${(error as Error).message}`, hint: 'point --state at the target/ directory of a finished run (this file is cut short or is not a manifest)' });
   }
   const metadata = parsed.metadata as { dbt_schema_version?: string; invocation_id?: string | null } | undefined;
   if (!metadata?.dbt_schema_version) return { nodes: (parsed.nodes ?? {}) as StateManifest['nodes'], sources: (parsed.sources ?? {}) as StateManifest['sources'] };

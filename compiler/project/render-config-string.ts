@@ -171,5 +171,5 @@ function evaluate(body: string, context: ConfigRenderContext, source: string): {
 }
 
 function fail(context: ConfigRenderContext, message: string, source: string): never {
-  throw new StrataError({ code: 'STR106', message: `${message}: ${source}`, file: context.file, line: context.line, column: context.column });
+  throw new StrataError({ code: 'STR106', message: `${message}: ${source}`, file: context.file, line: context.line, column: context.column, hint: "write a literal, or use env_var('NAME') or var('name')" });
 }

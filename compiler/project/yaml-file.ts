@@ -59,7 +59,22 @@ export function validateYaml<T>(file: YamlFile, schema: z.ZodType<T>, code = 'ST
     result.error.issues.map((issue): Diagnostic => {
       const at = file.locate(issue.path);
       const key = issue.path.length > 0 ? `'${issue.path.join('.')}': ` : '';
-      return { code, message: `${key}${issue.message}`, file: file.path, line: at.line, column: at.column };
+      return { code, file: file.path, line: at.line, column: at.column, ...issueWords(issue, key) };
     }),
   );
+}
+
+const TYPE_WORDS: Record<string, string> = { string: 'text', array: 'a list', object: 'a mapping (key: value)', number: 'a number', boolean: 'true or false', null: 'nothing', undefined: 'nothing' };
+
+/** zod's issue in the words of a YAML author (no `undefined`, YAML's names for the types), with a hint. */
+function issueWords(issue: z.core.$ZodIssue, key: string): { message: string; hint: string } {
+  const last = issue.path[issue.path.length - 1];
+  if (issue.code === 'invalid_type') {
+    const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+    const received = /received (\w+)/.exec(issue.message)?.[1];
+    if (received === 'undefined' && last !== undefined) return { message: `${key}missing (${expected} expected)`, hint: `add '${String(last)}:' here` };
+    const got = received ? `, not ${TYPE_WORDS[received] ?? received}` : '';
+    return { message: `${key}expected ${expected}${got}`, hint: key ? `give ${key.slice(0, -2)} ${expected}` : `the file holds ${expected}` };
+  }
+  return { message: `${key}${issue.message.replace(/\bundefined\b/g, 'nothing')}`, hint: 'fix the value at this position' };
 }

@@ -92,6 +92,8 @@ export function templateErrorToDiagnostic(
   file: string,
   phase: 'syntax' | 'render',
   code = phase === 'syntax' ? 'STR201' : 'STR202',
+  /** The template's text: where nunjucks gives no position (a filter, a `pkg.macro()` call, an unclosed block), it is found here. */
+  source?: string,
 ): Diagnostic {
   const raw = error instanceof Error ? error.message : String(error);
   const position = /\[Line (\d+), Column (\d+)\]/.exec(raw);
@@ -108,5 +110,65 @@ export function templateErrorToDiagnostic(
   const shift = phase === 'syntax' ? 0 : 1;
   const line = position ? Number(position[1]) + shift : typeof lineno === 'number' ? lineno + 1 : undefined;
   const column = position ? Number(position[2]) + shift : typeof colno === 'number' ? colno + 1 : undefined;
-  return { code, message: `template error: ${message}`, file, line, column, hint: 'fix the Jinja syntax or expression here' };
+  const diagnostic: Diagnostic = { code, message: `template error: ${message}`, file, line, column, hint: 'fix the Jinja syntax or expression here' };
+  return source === undefined ? diagnostic : locateInSource(diagnostic, raw, source);
+}
+
+/** 1-based line and column of an offset in `text`. */
+export function positionAt(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+const BLOCK_TAGS = new Set(['if', 'for', 'macro', 'call', 'filter', 'set', 'raw', 'test', 'materialization', 'snapshot', 'block']);
+
+/**
+ * The opening tag of a block that is never closed (`{% if %}` without `{% endif %}`), found by a scan
+ * of the tags; a `{% set x = ... %}` with a value is not a block.
+ */
+function unclosedBlock(source: string): { tag: string; offset: number } | undefined {
+  const stack: { tag: string; offset: number }[] = [];
+  for (const match of source.matchAll(/\{%-?\s*(\w+)([^%]*)%\}/g)) {
+    const tag = match[1]!;
+    if (tag.startsWith('end')) {
+      const at = stack.map((b) => b.tag).lastIndexOf(tag.slice(3));
+      if (at >= 0) stack.length = at;
+    } else if (BLOCK_TAGS.has(tag) && !(tag === 'set' && match[2]!.includes('='))) {
+      stack.push({ tag, offset: match.index });
+    }
+  }
+  return stack.pop();
+}
+
+/** Fills in the position (and plainer words) of an error nunjucks reported without one, from the template's text. */
+function locateInSource(diagnostic: Diagnostic, raw: string, source: string): Diagnostic {
+  const at = (offset: number) => ({ ...diagnostic, ...positionAt(source, offset) });
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // `{{ ref('a')` then a new line: nunjucks stops at the next token; the `{{` that is not closed is the place.
+  if (/expected variable end/.test(raw) && diagnostic.line !== undefined) {
+    const lines = source.split('\n');
+    const reported = lines.slice(0, diagnostic.line - 1).join('\n').length + (diagnostic.column ?? 1);
+    const open = source.lastIndexOf('{{', reported);
+    if (open >= 0 && !source.slice(open, reported).includes('}}')) {
+      return { ...at(open), message: "template error: '{{' is not closed by '}}'", hint: "close the expression with '}}'" };
+    }
+  }
+  if (diagnostic.line !== undefined) return diagnostic;
+  if (/end of file|unknown block tag|expected end/.test(raw)) {
+    const block = unclosedBlock(source);
+    if (block) return { ...at(block.offset), message: `template error: '{% ${block.tag} %}' is never closed`, hint: `add '{% end${block.tag} %}' where the block ends` };
+  }
+  const call = /Unable to call `([^`]+)`/.exec(raw);
+  if (call) {
+    const dotted = call[1]!.replace(/\["([^"]+)"\]/g, '.$1');
+    const found = new RegExp(`\\b${dotted.split('.').map(escape).join('\\s*\\.\\s*')}\\s*\\(`).exec(source);
+    if (found) return at(found.index);
+  }
+  const filter = /filter not found: (\w+)/.exec(raw);
+  if (filter) {
+    const found = new RegExp(`\\|\\s*(${escape(filter[1]!)})\\b`).exec(source);
+    if (found) return { ...at(found.index + found[0].length - filter[1]!.length), hint: "check the filter's name" };
+  }
+  return diagnostic;
 }

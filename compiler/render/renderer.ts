@@ -8,6 +8,7 @@ import { QueryNeeded } from './dbt-context/replay-database.js';
 import { MACRO_ERROR_POSITION } from './jinja-dialect.js';
 import {
   createEnvironment,
+  positionAt,
   preprocessMacroSource,
   templateErrorToDiagnostic,
   type CompiledTemplate,
@@ -146,7 +147,7 @@ export class Renderer {
       try {
         macros = env.macrosOf(source, path);
       } catch (error) {
-        problems.push(templateErrorToDiagnostic(error, path, 'syntax', 'STR210'));
+        problems.push(templateErrorToDiagnostic(error, path, 'syntax', 'STR210', source));
         return;
       }
       let own = this.registry.get(pkg);
@@ -217,8 +218,8 @@ export class Renderer {
   }
 
   /** A render error as a diagnostic at the template's position, naming the macro it happened in. */
-  private renderError(error: unknown, file: string): StrataError {
-    const diagnostic = templateErrorToDiagnostic(error, file, 'render');
+  private renderError(error: unknown, file: string, source?: string): StrataError {
+    const diagnostic = templateErrorToDiagnostic(error, file, 'render', undefined, source);
     diagnostic.message = readableMessage(diagnostic.message, (name) =>
       name === this.context.projectName || this.packageOrder.includes(name) ? 'package' : this.env?.getGlobal(name) !== undefined ? 'global' : undefined,
     );
@@ -226,6 +227,8 @@ export class Renderer {
     if (macro) {
       diagnostic.message = `${diagnostic.message.replace(/^template error: /, '')} (in macro ${macro.name}, ${macro.path})`;
       diagnostic.hint = `raised at ${macro.path}; check what this call passes to ${macro.name}`;
+      const call = diagnostic.line === undefined && source !== undefined ? new RegExp(`\\b${macro.name.split('.').pop()}\\s*\\(`).exec(source) : null;
+      if (call) Object.assign(diagnostic, positionAt(source!, call.index));
     }
     return new StrataError(diagnostic);
   }
@@ -278,8 +281,9 @@ export class Renderer {
     try {
       template = env.compile(path.endsWith('.sql') && isMacroLike(text) ? preprocessMacroSource(text) : text, path);
     } catch (error) {
-      throw new StrataError(templateErrorToDiagnostic(error, path, 'syntax'));
+      throw new StrataError(templateErrorToDiagnostic(error, path, 'syntax', undefined, text));
     }
+    templateSources.set(template, text);
     this.templates.set(path, { checksum, template });
     return template;
   }
@@ -294,7 +298,7 @@ export class Renderer {
       return withScope(scope, () => template.render({}));
     } catch (error) {
       if (error instanceof StrataError) throw error;
-      throw this.renderError(error, errorFile);
+      throw this.renderError(error, errorFile, errorFile === scope.file ? templateSources.get(template) : undefined);
     } finally {
       packageStack.length = depth;
       currentRecorder = previousRecorder;
@@ -321,6 +325,9 @@ export class Renderer {
     }
   }
 }
+
+/** Each compiled template's text, where a render error nunjucks gives no position for is looked up. */
+const templateSources = new WeakMap<CompiledTemplate, string>();
 
 /** The macro the current render failed in, if it failed inside one. */
 let failedMacro: { name: string; path: string } | undefined;

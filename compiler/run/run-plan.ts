@@ -201,9 +201,12 @@ function describe(context: RunContext, step: Step): string {
  * file's lines, so the error points into the model file itself.
  */
 function toDiagnostic(error: unknown, node: ManifestNode, linesPreserved: boolean): Diagnostic {
-  return databaseErrorDiagnostic(error, {
+  const diagnostic = databaseErrorDiagnostic(error, {
     file: node.test?.position?.file ?? node.path,
     compiledSql: node.compiledSql,
     linesPreserved: linesPreserved && !node.test?.position,
   });
+  // A generic test's SQL is not in its YAML file: the test's entry there is the place to look.
+  const entry = node.test?.position;
+  return entry && diagnostic.line === undefined && diagnostic.file === entry.file ? { ...diagnostic, line: entry.line, column: entry.column } : diagnostic;
 }

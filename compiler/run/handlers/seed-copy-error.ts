@@ -35,3 +35,31 @@ export function seedCopyError(error: unknown, file: string, absolutePath: string
         : 'every row must have the header\'s columns',
   });
 }
+
+/**
+ * A CSV the seed's header and rows cannot be read from (csv-parse's errors while the types are inferred),
+ * as a diagnostic at the file's line; anything else is returned as it came.
+ *
+ * @example seedCsvError(csvError, 'seeds/colors.csv')
+ *   // StrataError STR411 at seeds/colors.csv:3 "row 2 has 3 values, the header 2 columns"
+ */
+export function seedCsvError(error: unknown, file: string): unknown {
+  const { code, lines, message } = (error ?? {}) as { code?: unknown; lines?: unknown; message?: string };
+  if (typeof code !== 'string' || !code.startsWith('CSV_')) return error;
+  const line = typeof lines === 'number' && lines > 0 ? lines : undefined;
+  const counts = /expect (\d+), got (\d+)/.exec(message ?? '');
+  return new StrataError({
+    code: 'STR411',
+    message: counts
+      ? `a row has ${counts[2]} values, the header ${counts[1]} columns; the seed was not loaded, its previous table is unchanged`
+      : `the CSV cannot be read: ${(message ?? code).replace(/ on line \d+$/, '')}; the seed was not loaded, its previous table is unchanged`,
+    file,
+    ...(line === undefined ? {} : { line }),
+    hint: counts ? "every row must have the header's columns (quote a value that holds a comma)" : 'fix the CSV at this line',
+  });
+}
+
+/** A seed file with no header row: there are no columns to make a table of. */
+export function emptySeedError(file: string): StrataError {
+  return new StrataError({ code: 'STR412', message: 'the seed file is empty: a seed needs a header row of column names', file, line: 1, hint: 'add a header row (e.g. id,name), or remove the file' });
+}

@@ -9,7 +9,7 @@ import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
 import { renderInNodeAtRun } from '../../render/compile-node.js';
 import { inferSeedColumns } from './seed-types.js';
-import { seedCopyError } from './seed-copy-error.js';
+import { emptySeedError, seedCopyError, seedCsvError } from './seed-copy-error.js';
 
 /**
  * Loads a CSV seed: a table with the inferred (or `column_types`) types is filled with COPY under a
@@ -26,7 +26,13 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
   const node = context.parsed.manifest.nodes[step.id];
   const file = join(context.parsed.project.root, node.path);
   const overrides = (node.config.column_types ?? {}) as Record<string, string>;
-  const columns = inferSeedColumns(file, overrides);
+  let columns: ReturnType<typeof inferSeedColumns>;
+  try {
+    columns = inferSeedColumns(file, overrides);
+  } catch (error) {
+    throw seedCsvError(error, node.path);
+  }
+  if (columns.names.length === 0) throw emptySeedError(node.path);
   const unknown = Object.keys(overrides).filter((name) => !columns.names.includes(name));
   if (unknown.length > 0) {
     throw new StrataError({
