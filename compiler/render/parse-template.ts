@@ -121,7 +121,8 @@ function positionAt(input: { path: string; text: string }, offset: number) {
  * x without reading it, so x need not exist before the run (the upstream check leaves it out).
  */
 function withCommentFlag(text: string, call: RefCall): RefCall {
-  if (!text.includes('--')) return call;
+  // Most files have no such comment: one substring search each (10,000 models).
+  if (!text.includes('depends_on')) return call;
   const pattern = new RegExp(`ref\\s*\\([^)]*?['"]${call.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]`, 'g');
   let found = false;
   for (const match of text.matchAll(pattern)) {
