@@ -11,8 +11,8 @@
  * - build: `strata build --exclude resource_type:seed --threads 1`;
  * - fixed cost at scale: `strata build --select brz_language` (a 6-row view and its tests), where the
  *   project holds every CSV of the scale;
- * - inner loop (scale 1): `strata build --select gold_customer_metrics` against psql running the same
- *   model's statements from target/run/, and `node -e 0` (the floor of any Node process).
+ * - inner loop (scale 1): `strata build --select gold_customer_metrics` against psql creating a table
+ *   from the model's compiled SQL (rolled back), and `node -e 0` (the floor of any Node process).
  *
  * Postgres: STRATA_BENCH_PG_URL, else a throwaway server from .ci/postgres-server.sh. Data: generated
  * with bench/generate-pagila.ts under bench/.out/ when missing.
@@ -72,6 +72,7 @@ function main(): void {
     run(strataBin(), ['build'], small);
     const inner = compare('inner loop, scale 1: `build --select gold_customer_metrics`', ['build', '--select', 'gold_customer_metrics'], small, innerRuns, baseline);
     inner.psql = replayRun(small, 'gold_customer_metrics', innerRuns);
+    log(`psql, the model's query as a table: ${inner.psql.map((s) => s.seconds.toFixed(2)).join(', ')} s`);
     rows.push(inner);
     rows.push({ work: '`node -e 0` (any Node process)', strata: times(innerRuns, () => timed(process.execPath, ['-e', '0'], small)) });
     loads.push(load());
@@ -118,6 +119,7 @@ function measureSeed(project: BenchProject, scale: number, runs: number, baselin
   const file = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'copy.sql');
   writeFileSync(file, `${script}\n`);
   row.psql = times(runs, () => timed('psql', [project.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', file], project));
+  log(`psql \\copy of the same CSVs: ${row.psql.map((s) => s.seconds.toFixed(2)).join(', ')} s`);
   return row;
 }
 
@@ -132,11 +134,13 @@ function compare(work: string, args: string[], project: BenchProject, runs: numb
   return row;
 }
 
-/** psql running the statements Strata ran for one model (target/run/), in one session. */
+/** psql creating the model's query result as a table (its compiled SQL from target/compiled/): the model's own work. */
 function replayRun(project: BenchProject, model: string, runs: number): Sample[] {
-  const found = findFile(join(project.dir, 'target', 'run'), `${model}.sql`);
+  const found = findFile(join(project.dir, 'target', 'compiled'), `${model}.sql`);
   if (!found) return [];
-  return times(runs, () => timed('psql', [project.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', found], project));
+  const file = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'model.sql');
+  writeFileSync(file, `begin;\ncreate table strata_bench_replay as\n${readFileSync(found, 'utf8').trim().replace(/;$/, '')};\nrollback;\n`);
+  return times(runs, () => timed('psql', [project.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', file], project));
 }
 
 function timed(command: string, args: string[], project: BenchProject): Sample {
@@ -171,9 +175,9 @@ function render(rows: Row[], scale: number, runs: number, innerRuns: number, wit
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpuModel()} (${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}, PostgreSQL ${serverVersion()}; Pagila scale ${scale}; medians of ${runs} runs (inner loop: ${innerRuns}), whole processes; load average (1/5/15 min) during the runs: ${loads.join(' → ')}.`,
     `Command: \`npm run bench:scale -- --scale ${scale} --runs ${runs} --inner-runs ${innerRuns}${withBaseline ? ' --baseline DIR' : ''}\`.`,
     '',
-    `| work | strata | peak RSS |${withBaseline ? ' baseline | strata / baseline |' : ''} psql | strata / psql |`,
-    `| --- | ---: | ---: |${withBaseline ? ' ---: | ---: |' : ''} ---: | ---: |`,
-    ...rows.map((r) => `| ${r.work} | ${seconds(r.strata)} | ${peak(r.strata)} |${withBaseline ? ` ${seconds(r.baseline)} | ${ratio(r.strata, r.baseline)} |` : ''} ${seconds(r.psql)} | ${ratio(r.strata, r.psql)} |`),
+    `| work | strata | peak RSS |${withBaseline ? ' baseline | its peak RSS | strata / baseline |' : ''} psql | strata / psql |`,
+    `| --- | ---: | ---: |${withBaseline ? ' ---: | ---: | ---: |' : ''} ---: | ---: |`,
+    ...rows.map((r) => `| ${r.work} | ${seconds(r.strata)} | ${peak(r.strata)} |${withBaseline ? ` ${seconds(r.baseline)} | ${peak(r.baseline)} | ${ratio(r.strata, r.baseline)} |` : ''} ${seconds(r.psql)} | ${ratio(r.strata, r.psql)} |`),
     '<!-- bench:scale:end -->',
   ];
   return lines.join('\n');
