@@ -9,6 +9,7 @@ import { nodePageHtml } from './node-page.js';
 import { createSearch, resultsHtml } from './search.js';
 import { escapeHtml } from './text-format.js';
 
+const scriptStarted = performance.now();
 const data = window.STRATA_DOCS;
 const $ = (id) => document.getElementById(id);
 const byId = new Map(data.nodes.map((n) => [n.id, n]));
@@ -27,6 +28,7 @@ for (const node of data.nodes) {
 }
 
 const select = pageSelector(data.nodes);
+const graphReady = performance.now();
 const search = createSearch(data.nodes);
 const view = new LineageView($('graph'), $('viewport'), {
   onNode: (id) => openNode(id),
@@ -41,11 +43,17 @@ function afterPaint(fn) {
   requestAnimationFrame(() => setTimeout(fn, 0));
 }
 
+/** Where the last selection's time went (read by the benchmark). */
+let timings = {};
+
 function applySelection() {
   const started = performance.now();
   const result = select($('select').value, $('exclude').value);
+  const selected = performance.now();
   const layout = layoutSelection(result.ids, byId);
+  const laidOut = performance.now();
   view.show(layout);
+  timings = { selectMs: selected - started, layoutMs: laidOut - selected, drawMs: performance.now() - laidOut };
   const count = result.ids.filter((id) => isLineageNode(byId.get(id))).length;
   const info = $('selection-info');
   const shown = layout.mode === 'folders' ? `, shown as ${layout.items.length} folders (click one to open it)` : layout.mode === 'columns' ? ', in columns by layer' : '';
@@ -124,6 +132,7 @@ function loadSql() {
 
 wire();
 legend();
+const bootTimings = { scriptStart: scriptStarted, graphMs: graphReady - scriptStarted, nodes: data.nodes.length };
 applySelection();
 showRoute();
 afterPaint(() => {
@@ -139,5 +148,7 @@ window.strataDocs = {
     return applySelection();
   },
   open: openNode,
+  timings: () => timings,
+  boot: () => bootTimings,
   escapeHtml,
 };

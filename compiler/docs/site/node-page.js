@@ -84,7 +84,7 @@ function columnsTable(node, context) {
   const tests = context.testsOf.get(node.id) ?? [];
   const rows = node.columns.map((column) => {
     const own = tests.filter((t) => t.test?.columnName?.toLowerCase() === column.name.toLowerCase());
-    const badges = own.map((t) => `<a class="node-link" href="#!/node/${encodeURIComponent(t.id)}" data-node="${escapeHtml(t.id)}">${escapeHtml(t.test.name ?? t.name)}</a>${statusBadge(t.run?.status)}`).join(' ');
+    const badges = own.map((t) => `<span class="test"><a class="node-link" href="#!/node/${encodeURIComponent(t.id)}" data-node="${escapeHtml(t.id)}">${escapeHtml(t.test.name ?? t.name)}</a>${statusBadge(t.run?.status)}</span>`).join(' ');
     const description = column.description ? renderMarkdown(column.description) : escapeHtml(column.comment ?? '');
     return `<tr data-column="${escapeHtml(column.name)}"><td><code>${escapeHtml(column.name)}</code></td><td class="column-type">${escapeHtml(column.type ?? '')}</td><td>${description}</td><td>${badges}</td></tr>`;
   });
