@@ -37,8 +37,8 @@ export class RefResolver {
   ref(call: { package?: string; name: string }, fromPackage: string = this.rootName): ManifestNode | undefined {
     const candidates = this.byName.get(call.name);
     if (!candidates) return undefined;
+    if (call.package === undefined && candidates.length === 1) return candidates[0];
     if (call.package !== undefined) return candidates.find((n) => n.packageName === call.package);
-    if (candidates.length === 1) return candidates[0];
     return (
       candidates.find((n) => n.packageName === this.rootName) ??
       candidates.find((n) => n.packageName === fromPackage) ??

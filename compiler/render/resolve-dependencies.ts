@@ -3,6 +3,11 @@ import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { isTestNode, type ManifestNode, type NodeId, type SourcePosition, type SourceTable } from '../manifest/types.js';
 import { RefResolver } from './ref-resolver.js';
 
+/**
+ * Fills each node's `dependsOn.nodes` from its refs and sources (one resolver, dbt's package rules),
+ * reporting unknown refs, sources and packages, and names that are two resource types in one package.
+ * Runs once per node of a 10,000-model project: no allocation per node beyond its dependency list.
+ */
 export function resolveDependencies(
   projectName: string,
   nodes: Map<NodeId, ManifestNode>,
@@ -10,10 +15,12 @@ export function resolveDependencies(
   unavailable: Set<string>,
   problems: Diagnostic[],
 ): void {
+  const packages = new Set<string>([projectName]);
   const seen = new Map<string, ManifestNode>();
   for (const node of nodes.values()) {
+    packages.add(node.packageName);
     if (isTestNode(node)) continue;
-    const key = `${node.packageName}.${node.name}`;
+    const key = node.packageName === projectName ? node.name : `${node.packageName}.${node.name}`;
     const other = seen.get(key);
     if (other) {
       problems.push({
@@ -26,17 +33,20 @@ export function resolveDependencies(
     seen.set(key, node);
   }
   const resolver = new RefResolver(projectName, nodes.values(), sources.values());
-  const packages = new Set([projectName, ...[...nodes.values()].map((n) => n.packageName)]);
-  const sourceNames = [...sources.values()].map((s) => `${s.sourceName}.${s.name}`);
+  let sourceNames: string[] | undefined;
   for (const node of nodes.values()) {
-    const deps = new Set<NodeId>();
+    const deps: NodeId[] = [];
+    const add = (id: NodeId) => {
+      if (id !== node.id && !deps.includes(id)) deps.push(id);
+    };
     // A generic test's SQL is generated: report its problems at its YAML entry.
     const at = (position: SourcePosition | undefined) => node.test?.position ?? position ?? { file: node.path };
-    const read = new Set<NodeId>();
-    const commented = new Set<NodeId>();
+    let commented: NodeId[] | undefined;
+    let read: NodeId[] | undefined;
     for (const ref of node.refs) {
       const target = resolver.ref(ref, node.packageName);
-      if (target) (ref.commentOnly ? commented : read).add(target.id);
+      if (target && ref.commentOnly) (commented ??= []).push(target.id);
+      else if (target) (read ??= []).push(target.id);
       if (ref.package && !packages.has(ref.package)) {
         problems.push({
           code: 'STR206',
@@ -49,7 +59,7 @@ export function resolveDependencies(
         const where = ref.package ? ` in package '${ref.package}'` : '';
         problems.push(unknownReference('STR205', `ref '${ref.name}'${where}`, at(ref.position), didYouMean(ref.name, resolver.names()), 'no model or seed has that name'));
       } else {
-        deps.add(target.id);
+        add(target.id);
       }
     }
     for (const call of node.sources) {
@@ -57,16 +67,18 @@ export function resolveDependencies(
       if (!source) {
         const name = `${call.source}.${call.table}`;
         const hint = 'declare it under sources: in a schema YAML file';
+        sourceNames ??= [...sources.values()].map((s) => `${s.sourceName}.${s.name}`);
         problems.push(unknownReference('STR207', `source '${name}'`, at(call.position), didYouMean(name, sourceNames), hint));
       } else {
-        deps.add(source.id);
+        add(source.id);
       }
     }
     // `-- depends_on: {{ ref('x') }}` and refs inside macros count too; a node never depends on itself.
-    deps.delete(node.id);
-    node.dependsOn.nodes = [...deps];
-    const orderOnly = [...commented].filter((id) => !read.has(id) && id !== node.id);
-    if (orderOnly.length > 0) node.dependsOn.orderOnly = orderOnly;
+    node.dependsOn.nodes = deps;
+    if (commented) {
+      const orderOnly = commented.filter((id) => !read?.includes(id) && id !== node.id);
+      if (orderOnly.length > 0) node.dependsOn.orderOnly = orderOnly;
+    }
   }
 }
 
