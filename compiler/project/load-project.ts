@@ -77,6 +77,8 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
   const text = readFileSync(join(root, configFile), 'utf8');
   const yaml = parseYamlFile(configFile, text);
   const raw = validateYaml(yaml, projectFileSchema);
+  const badMaterializations = materializationProblems(raw.models, configFile, yaml.locate);
+  if (badMaterializations.length > 0) throw new StrataError(badMaterializations);
   const env = options.env ?? process.env;
   const vars = { ...raw.vars, ...(options.vars ?? {}) };
 
@@ -113,6 +115,32 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     files: readPartFiles(root, paths),
     packages: loadPackages(root, paths.packages, raw.name),
   };
+}
+
+const MODEL_MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral'];
+
+/**
+ * `+materialized:` values of the `models:` tree that name no materialization: reported once, at their
+ * line in project.yml, rather than once for every model the folder holds.
+ */
+function materializationProblems(models: unknown, file: string, locate: (path: PropertyKey[]) => { line: number; column: number }): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const walk = (tree: unknown, path: string[]) => {
+    if (!tree || typeof tree !== 'object' || Array.isArray(tree)) return;
+    for (const [key, value] of Object.entries(tree)) {
+      if (key === '+materialized' || key === 'materialized') {
+        // Other shapes (a list) are reported with each model, as a config() value of that shape is.
+        if (typeof value !== 'string' || MODEL_MATERIALIZATIONS.includes(value) || value.includes('{{')) continue;
+        problems.push({ code: 'STR112', message: `unknown materialization '${value}'`, file, ...locate(['models', ...path, key]), hint: `use ${MODEL_MATERIALIZATIONS.join(', ')}` });
+      } else if (key.startsWith('+')) {
+        continue;
+      } else {
+        walk(value, [...path, key]);
+      }
+    }
+  };
+  walk(models, []);
+  return problems;
 }
 
 function packagesInstallPath(raw: object): string {

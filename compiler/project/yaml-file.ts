@@ -70,7 +70,7 @@ const TYPE_WORDS: Record<string, string> = { string: 'text', array: 'a list', ob
 function issueWords(issue: z.core.$ZodIssue, key: string): { message: string; hint: string } {
   const last = issue.path[issue.path.length - 1];
   if (issue.code === 'invalid_type') {
-    const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+    const expected = TYPE_WORDS[issue.expected] ?? 'a value';
     const received = /received (\w+)/.exec(issue.message)?.[1];
     if (received === 'undefined' && last !== undefined) return { message: `${key}missing (${expected} expected)`, hint: `add '${String(last)}:' here` };
     const got = received ? `, not ${TYPE_WORDS[received] ?? received}` : '';

@@ -96,6 +96,8 @@ export class Renderer {
     for (const name of [...Object.keys(CROSS_DATABASE_MACROS), ...Object.keys(BUILTIN_MACROS)]) this.macros.set(name, { name, package: BUILTIN_PACKAGE, path: '(builtin)', calls: [] });
     const parts = [{ name: context.projectName, files: macroFiles }, ...packages];
     const defined = parts.map((part) => part.files.map((file) => macroBodies(file.text)));
+    const clashes = duplicateMacros(parts, defined);
+    if (clashes.length > 0) throw new StrataError(clashes);
     const allNames = new Set([...Object.keys(BUILTIN_MACROS), ...Object.keys(CROSS_DATABASE_MACROS), ...defined.flat().flatMap((bodies) => [...bodies.keys()])]);
     parts.forEach((part, p) => {
       const root = p === 0;
@@ -332,6 +334,32 @@ export class Renderer {
   }
 }
 
+/** A macro name defined in two files of one project (or package): which one a call reaches would be a matter of file order. */
+function duplicateMacros(parts: MacroPackage[], defined: Map<string, string>[][]): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  parts.forEach((part, p) => {
+    const first = new Map<string, ProjectFile>();
+    part.files.forEach((file, i) => {
+      for (const name of defined[p]![i]!.keys()) {
+        const other = first.get(name);
+        if (!other) {
+          first.set(name, file);
+          continue;
+        }
+        const line = (text: string) => text.slice(0, Math.max(0, text.search(new RegExp(`\\{%-?\\s*(?:macro|test)\\s+${name.replace(/^test_/, '(?:test_)?')}\\s*\\(`)))).split('\n').length;
+        problems.push({
+          code: 'STR211',
+          message: `two macros are named '${name}'`,
+          file: file.path,
+          line: line(file.text),
+          hint: `the other is ${other.path}:${line(other.text)}; rename or remove one`,
+        });
+      }
+    });
+  });
+  return problems;
+}
+
 /** Each compiled template's text, where a render error nunjucks gives no position for is looked up. */
 const templateSources = new WeakMap<CompiledTemplate, string>();
 
@@ -359,6 +387,7 @@ export function readableMessage(message: string, namespace?: (name: string) => '
       }
       return `'${dotted}' is not a macro or function here`;
     })
+    .replace(/Unable to call `([^`]*)`, which is not a function/g, (_m, expr: string) => `'${expr.replace(/\["([^"]+)"\]/g, '.$1')}' is a value, not a macro or function: it cannot be called`)
     .replace(/\b(?:CompilerError|TypeError|Error|ReferenceError): /g, '')
     .replace(/Cannot read properties of (?:undefined|null) \(reading '([^']+)'\)/g, "cannot read '$1' of a value that is none")
     .replace(/\bundefined\b/g, 'none');

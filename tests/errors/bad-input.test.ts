@@ -52,7 +52,7 @@ const BEFORE_DATABASE: Case[] = [
   { name: 'project.yml with a name of the wrong type', files: { 'project.yml': 'name: [bi]\n' }, args: ['ls'], exit: 2, code: 'STR102', at: 'project.yml:1:7', message: /name/ },
   { name: 'project.yml that is a list', files: { 'project.yml': '- name: bi\n' }, args: ['ls'], exit: 2, code: 'STR102', at: 'project.yml', message: /mapping|object/ },
   { name: 'no project file', files: { 'project.yml': null }, args: ['ls'], exit: 2, code: 'STR100', message: /no project\.yml \(or dbt_project\.yml\)/ },
-  { name: 'unknown materialization in project.yml', files: { 'project.yml': 'name: bi\nmodels:\n  bi:\n    +materialized: banana\n' }, args: ['compile'], exit: 2, code: 'STR121', message: /banana/, lines: 2 },
+  { name: 'unknown materialization in project.yml', files: { 'project.yml': 'name: bi\nmodels:\n  bi:\n    +materialized: banana\n' }, args: ['compile'], exit: 2, code: 'STR112', at: 'project.yml:4:20', message: /unknown materialization 'banana'/ },
   { name: 'unknown --target', args: ['compile', '--target', 'nope'], exit: 2, code: 'STR104', message: /nope/ },
   { name: 'target: names no target', files: { 'project.yml': `${BASE['project.yml']}target: prod\ntargets:\n  dev: { type: pglite, schema: bi }\n` }, args: ['compile'], exit: 2, code: 'STR104', at: 'project.yml', message: /prod/ },
   { name: 'a target of an unsupported type', files: { 'project.yml': `${BASE['project.yml']}target: dev\ntargets:\n  dev: { type: mysql, schema: bi }\n` }, args: ['compile'], exit: 2, code: 'STR109', at: 'project.yml', message: /mysql/ },
@@ -66,6 +66,10 @@ const BEFORE_DATABASE: Case[] = [
   { name: 'profile target missing from outputs', files: { 'project.yml': null, 'dbt_project.yml': DBT_PROJECT, 'profiles.yml': 'bi:\n  target: prod\n  outputs:\n    dev: { type: pglite, schema: bi }\n' }, args: ['compile'], exit: 2, code: 'STR104', at: 'profiles.yml', message: /prod/ },
   { name: 'profile output of an unsupported type', files: { 'project.yml': null, 'dbt_project.yml': DBT_PROJECT, 'profiles.yml': 'bi:\n  target: dev\n  outputs:\n    dev: { type: snowflake, schema: bi }\n' }, args: ['compile'], exit: 2, code: 'STR109', at: 'profiles.yml', message: /snowflake/ },
   { name: 'profiles.yml that is a list', files: { 'project.yml': null, 'dbt_project.yml': DBT_PROJECT, 'profiles.yml': '- bi\n' }, args: ['compile'], exit: 2, at: 'profiles.yml', message: /profiles\.yml/ },
+
+  { name: '--profiles-dir with no profiles.yml', files: { 'project.yml': null, 'dbt_project.yml': DBT_PROJECT }, args: ['compile', '--profiles-dir', '{dir}/nowhere'], exit: 2, code: 'STR103', message: /no profiles\.yml/ },
+  { name: 'a key twice in project.yml', files: { 'project.yml': 'name: bi\nname: bo\n' }, args: ['ls'], exit: 2, code: 'STR101', at: 'project.yml:2:1', message: /unique/ },
+  { name: 'tabs in project.yml', files: { 'project.yml': 'name: bi\nmodels:\n\tbi: {}\n' }, args: ['ls'], exit: 2, code: 'STR101', at: 'project.yml:3:1', message: /Tabs/ },
 
   // schema YAML
   { name: 'schema YAML does not parse', files: { 'models/_schema.yml': 'version: 2\nmodels:\n  - name: a\n    columns: [\n' }, args: ['ls'], exit: 2, code: 'STR101', at: 'models/_schema.yml:5:1', message: /invalid YAML/ },
@@ -95,6 +99,15 @@ const BEFORE_DATABASE: Case[] = [
   { name: 'an unknown filter', files: { 'models/b.sql': "select {{ 'id' | no_such_filter }}\nfrom {{ ref('a') }}\n" }, args: ['compile'], exit: 2, at: 'models/b.sql:1:', message: /no_such_filter/ },
   { name: 'an unknown materialization in config()', files: { 'models/b.sql': "{{ config(materialized='banana') }}\nselect id from {{ ref('a') }}\n" }, args: ['compile'], exit: 2, code: 'STR121', at: 'models/b.sql', message: /banana/ },
 
+  { name: 'config() with a syntax error', files: { 'models/b.sql': "{{ config(materialized='table' }}\nselect id from {{ ref('a') }}\n" }, args: ['compile'], exit: 2, code: 'STR201', at: 'models/b.sql:1:', message: /template error/ },
+  { name: 'an incomplete expression', files: { 'models/b.sql': "select id from {{ ref('a') }}\nwhere id > {{ 1 + }}\n" }, args: ['compile'], exit: 2, code: 'STR201', at: 'models/b.sql:2:', message: /unexpected token/ },
+  { name: 'calling a value', files: { 'models/b.sql': "{% set limit = 5 %}\nselect id from {{ ref('a') }} limit {{ limit() }}\n" }, args: ['compile'], exit: 2, code: 'STR202', at: 'models/b.sql:2:', message: /'limit' is a value, not a macro or function/ },
+  { name: 'a method of a missing attribute', files: { 'models/b.sql': "select id from {{ ref('a') }}\n{{ this.nope.upper() }}\n" }, args: ['compile'], exit: 2, code: 'STR202', at: 'models/b.sql:2:', message: /this\.nope\.upper/ },
+  { name: 'two macros of one name', files: { 'macros/twice_again.sql': '\n{% macro twice(x) %}{{ x }} + {{ x }}{% endmacro %}\n' }, args: ['compile'], exit: 2, code: 'STR211', at: 'macros/twice_again.sql:2', message: /two macros are named 'twice'.*macros\/twice\.sql:1/ },
+  { name: 'a snapshot without strategy or unique_key', files: { 'snapshots/snap.sql': "{% snapshot snap %}\nselect * from {{ ref('a') }}\n{% endsnapshot %}\n" }, args: ['compile'], exit: 2, code: 'STR132', at: 'snapshots/snap.sql:1:1', message: /has no strategy/, lines: 2 },
+  { name: 'a malformed unit test', files: { 'models/_unit.yml': 'version: 2\nunit_tests:\n  - name: t\n    model: b\n    given: 5\n    expect: {rows: []}\n' }, args: ['compile'], exit: 2, code: 'STR102', at: 'models/_unit.yml:5:12', message: /given.*a list/ },
+  { name: 'a source whose tables are not a list', files: { 'models/_sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables: orders\n' }, args: ['ls'], exit: 2, code: 'STR102', at: 'models/_sources.yml:4:13', message: /tables.*a list/ },
+
   // refs and sources
   { name: 'an unknown ref', files: { 'models/b.sql': "select id\nfrom {{ ref('aa') }}\n" }, args: ['compile'], exit: 2, code: 'STR205', at: 'models/b.sql:2:6', message: /unknown ref 'aa'.*did you mean 'a'/ },
   { name: 'a ref to an unknown package', files: { 'models/b.sql': "select id\nfrom {{ ref('no_pkg', 'a') }}\n" }, args: ['compile'], exit: 2, code: 'STR206', at: 'models/b.sql:2:', message: /no_pkg/ },
@@ -108,6 +121,8 @@ const BEFORE_DATABASE: Case[] = [
   { name: 'an unknown selector method', args: ['ls', '--select', 'colour:red'], exit: 2, code: 'STR302', message: /colour/ },
   { name: 'a bare + selector', args: ['ls', '--select', '+'], exit: 2, code: 'STR302', message: /\+/ },
   { name: 'a malformed --exclude', args: ['ls', '--exclude', 'path:'], exit: 2, code: 'STR302', message: /path:/ },
+  { name: 'a lone @', args: ['ls', '--select', '@'], exit: 2, code: 'STR302', message: /'@'/ },
+  { name: 'config. without a value', args: ['ls', '--select', 'config.materialized:'], exit: 2, code: 'STR302', message: /config\.materialized:/ },
   { name: 'state: without --state', args: ['ls', '--select', 'state:modified'], exit: 2, code: 'STR303', message: /--state/ },
   { name: '--state with no manifest', args: ['ls', '--select', 'state:modified', '--state', 'no_such_dir'], exit: 2, code: 'STR160', message: /manifest\.json/ },
   { name: '--state with a broken manifest', files: { 'old/manifest.json': '{"nodes": ' }, args: ['ls', '--select', 'state:modified', '--state', '{dir}/old'], exit: 2, code: 'STR161', message: /manifest\.json/ },
@@ -122,6 +137,7 @@ const BEFORE_DATABASE: Case[] = [
   { name: 'show --limit abc', args: ['show', '--select', 'a', '--limit', 'abc'], exit: 2, code: 'STR165', message: /--limit takes a whole number/ },
   { name: '--lock-timeout abc', args: ['run', '--lock-timeout', 'abc'], exit: 2, code: 'STR138', message: /--lock-timeout takes seconds/ },
   { name: '--log-format xml', args: ['ls', '--log-format', 'xml'], exit: 2, message: /log-format/ },
+  { name: 'an unknown --resource-type', args: ['ls', '--resource-type', 'bogus'], exit: 2, message: /resource-type.*bogus/s },
   { name: 'invalid --vars', args: ['compile', '--vars', '{min_id: '], exit: 2, code: 'STR150', message: /--vars/ },
   { name: '--vars that is not a mapping', args: ['compile', '--vars', '[1, 2]'], exit: 2, code: 'STR150', message: /--vars/ },
   { name: 'invalid --event-time-start', args: ['run', '--event-time-start', 'someday', '--event-time-end', '2024-01-02'], exit: 2, code: 'STR136', message: /someday/ },
