@@ -28,7 +28,8 @@ describeEachEngine('strata docs generate on Pagila', (engine) => {
     const build = await strata(['build', '--project-dir', projectDir]);
     expect(build.exitCode, describeRun(build)).toBe(0);
     generate = await strata(['docs', 'generate', '--project-dir', projectDir]);
-  });
+    // A whole Pagila build on a machine shared with the other suites.
+  }, 300_000);
 
   afterAll(() => {
     if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });

@@ -28,7 +28,8 @@ describeWithChromium('docs site in Chromium', (executablePath) => {
     expect(generate.exitCode, describeRun(generate)).toBe(0);
     manifest = JSON.parse(fs.readFileSync(path.join(projectDir, 'target', 'manifest.json'), 'utf8')) as Json;
     browser = await launchChromium(executablePath);
-  });
+    // A whole Pagila build on a machine shared with the other suites.
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

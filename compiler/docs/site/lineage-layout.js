@@ -127,14 +127,21 @@ function columnLayout(nodes, edges) {
   for (const node of nodes) (columns[layer.get(node.id)] ??= []).push(node);
   const items = [];
   const byId = new Map();
-  columns.forEach((column, index) => {
+  // A layer taller than this wraps into several columns, so a folder of thousands is a block, not a
+  // strip tens of thousands of pixels tall.
+  const rowsPerColumn = Math.max(30, Math.ceil(Math.sqrt(nodes.length)));
+  let left = 140;
+  for (const column of columns) {
+    if (!column) continue;
     column.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     column.forEach((node, row) => {
-      const item = { kind: 'node', id: node.id, label: node.name, node, width: 240, height: BOX_HEIGHT, x: 140 + index * 320, y: 30 + row * (BOX_HEIGHT + 8) };
+      const x = left + Math.floor(row / rowsPerColumn) * 260;
+      const item = { kind: 'node', id: node.id, label: node.name, node, width: 240, height: BOX_HEIGHT, x, y: 30 + (row % rowsPerColumn) * (BOX_HEIGHT + 8) };
       items.push(item);
       byId.set(node.id, item);
     });
-  });
+    left += Math.ceil(column.length / rowsPerColumn) * 260 + 80;
+  }
   for (const edge of edges) {
     const a = byId.get(edge.from);
     const b = byId.get(edge.to);
