@@ -81,6 +81,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   const templates = new Map<NodeId, ParsedTemplate>();
   /** Names of nodes that are disabled or failed to parse: refs to them are not reported again. */
   const disabled = new Set<string>();
+  /** Names of nodes switched off by `enabled: false`: a ref to one is an error of its own (as in dbt). */
+  const switchedOff = new Set<string>();
 
   const addNode = (node: ManifestNode, template?: ParsedTemplate) => {
     let clash = nodes.get(node.id);
@@ -101,6 +103,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     }
     if (node.config.enabled === false) {
       disabled.add(node.name);
+      switchedOff.add(node.name);
       return;
     }
     nodes.set(node.id, node);
@@ -227,7 +230,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     );
   }
 
-  resolveDependencies(project.name, nodes, sources, disabled, problems);
+  resolveDependencies(project.name, nodes, sources, disabled, problems, switchedOff);
   // Unit tests, once the refs of the models they test are known.
   if (problems.length === 0) {
     for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);

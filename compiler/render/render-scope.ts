@@ -119,6 +119,7 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
   });
   env.addGlobal('is_incremental', () => scope('is_incremental').isIncremental());
   env.addGlobal('var', (name: string, fallback?: unknown) => {
+    if (typeof name !== 'string' || name === '') throw new Error("var() takes a variable's name, e.g. var('start_date')");
     const overrides = current?.vars;
     if (overrides && Object.prototype.hasOwnProperty.call(overrides, name)) return overrides[name];
     // dbt's order: the root's vars scoped to the node's package, the root's global vars, the package's own.
@@ -132,6 +133,7 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
     throw new Error(`required var '${name}' is not set: pass --vars '{${name}: ...}' or set it under vars: in project.yml`);
   });
   env.addGlobal('env_var', (name: string, fallback?: unknown) => {
+    if (typeof name !== 'string' || name === '') throw new Error("env_var() takes an environment variable's name, e.g. env_var('DBT_SCHEMA')");
     const value = context.env[name];
     if (value !== undefined) return value;
     if (fallback !== undefined) return fallback;

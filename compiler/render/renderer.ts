@@ -388,7 +388,7 @@ export function readableMessage(message: string, namespace?: (name: string) => '
       return `'${dotted}' is not a macro or function here`;
     })
     .replace(/Unable to call `([^`]*)`, which is not a function/g, (_m, expr: string) => `'${expr.replace(/\["([^"]+)"\]/g, '.$1')}' is a value, not a macro or function: it cannot be called`)
-    .replace(/\b(?:CompilerError|TypeError|Error|ReferenceError): /g, '')
+    .replace(/\b(?:CompilerError|TypeError|Error|ReferenceError|SyntaxError|RangeError): /g, '')
     .replace(/Cannot read properties of (?:undefined|null) \(reading '([^']+)'\)/g, "cannot read '$1' of a value that is none")
     .replace(/\bundefined\b/g, 'none');
 }

@@ -14,6 +14,8 @@ export function resolveDependencies(
   sources: Map<NodeId, SourceTable>,
   unavailable: Set<string>,
   problems: Diagnostic[],
+  /** Of `unavailable`, the nodes disabled by config (the others failed to parse and were reported). */
+  switchedOff: Set<string> = new Set(),
 ): void {
   const packages = new Set<string>([projectName]);
   const seen = new Map<string, ManifestNode>();
@@ -55,6 +57,16 @@ export function resolveDependencies(
           hint: `this project is '${projectName}'; a package must be in packages.yml and installed: run strata deps`,
         });
       } else if (!target) {
+        // A test of a disabled node is left out with it, as in dbt; anything else reading one is an error.
+        if (switchedOff.has(ref.name) && !isTestNode(node)) {
+          problems.push({
+            code: 'STR208',
+            message: `ref to '${ref.name}', which is disabled (enabled: false)`,
+            ...at(ref.position),
+            hint: `enable '${ref.name}', or disable this ${node.resourceType} too`,
+          });
+          continue;
+        }
         if (unavailable.has(ref.name)) continue;
         const where = ref.package ? ` in package '${ref.package}'` : '';
         problems.push(unknownReference('STR205', `ref '${ref.name}'${where}`, at(ref.position), didYouMean(ref.name, resolver.names()), 'no model or seed has that name'));

@@ -124,7 +124,7 @@ describe('selectNodes: results', () => {
 
   it.each<[string, SelectOptions, { message: string; hint?: string }[]]>([
     ['none when every term matches', { select: ['gold', 'tag:pii'] }, []],
-    ['a term matching nothing', { select: ['gold nope'] }, [{ message: "--select term 'nope' matched no enabled node" }]],
+    ['a term matching nothing', { select: ['gold nope'] }, [{ message: "--select term 'nope' matched no enabled node", hint: "check the term: 'strata ls' lists every node" }]],
     [
       'a term matching only disabled nodes',
       { select: ['old_model'] },
@@ -135,7 +135,7 @@ describe('selectNodes: results', () => {
       { select: ['tag:staging,resource_type:seed'] },
       [{ message: "--select term 'tag:staging,resource_type:seed' matched no enabled node", hint: 'the terms match nodes, but no node matches all of them' }],
     ],
-    ['an exclude term matching nothing', { exclude: ['tag:nope'] }, [{ message: "--exclude term 'tag:nope' matched no enabled node" }]],
+    ['an exclude term matching nothing', { exclude: ['tag:nope'] }, [{ message: "--exclude term 'tag:nope' matched no enabled node", hint: "check the term: 'strata ls' lists every node" }]],
   ])('warns: %s', (_, options, expected) => {
     const { warnings } = selectNodes(manifest, dag, options);
     expect(warnings).toEqual(expected.map((w) => ({ code: 'STR304', severity: 'warn', ...w })));
