@@ -2,11 +2,12 @@
  * `strata docs generate`: compiles every node, writes manifest.json, reads the target's catalog into
  * catalog.json, and writes the static docs site into target/. `strata docs serve`: serves that folder.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAdapter } from '../adapters/open-adapter.js';
 import { targetInfo } from '../artifacts/target-info.js';
 import type { Reporter } from '../diagnostics/reporter.js';
+import { StrataError } from '../diagnostics/strata-error.js';
 import { readCatalog, type CatalogRelations } from '../docs/catalog-query.js';
 import { dbtCatalog, relationSchemas } from '../docs/dbt-catalog.js';
 import { serveSite } from '../docs/serve-site.js';
@@ -77,6 +78,12 @@ export interface DocsServeArgs extends CommonArgs {
 export async function docsServeCommand(args: DocsServeArgs, reporter: Reporter): Promise<number> {
   const project = loadProjectFor(args, reporter);
   const dir = join(project.root, project.paths.target);
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
+    throw new StrataError({ code: 'STR167', message: `--port takes a port number (0 to 65535), not '${String(args.port)}'`, hint: 'e.g. --port 8081, or --port 0 for any free port' });
+  }
+  if (!existsSync(join(dir, 'index.html'))) {
+    throw new StrataError({ code: 'STR166', message: `no docs site in ${project.paths.target}/ (index.html is missing)`, hint: 'run strata docs generate first' });
+  }
   const server = await serveSite(dir, args.port, args.host);
   reporter.info(`Serving ${project.paths.target}/ at ${server.url} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {

@@ -4,11 +4,10 @@
  * project's data as scripts that set globals: a page opened from file:// may load scripts but not
  * fetch JSON, so the data travels as `window.STRATA_DOCS = {...}`.
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StrataError } from '../diagnostics/strata-error.js';
 import type { SiteData } from './site-data.js';
 
 /** The files the site is made of, relative to the target directory. */
@@ -24,7 +23,7 @@ export function writeSite(targetDir: string, data: SiteData, sql: Record<string,
   copyFileSync(join(built, 'index.html'), join(targetDir, 'index.html'));
   copyFileSync(join(built, 'style.css'), join(assets, 'style.css'));
   copyFileSync(join(built, 'strata-docs.js'), join(assets, 'strata-docs.js'));
-  copyFileSync(dagreBrowserBuild(), join(assets, 'dagre.min.js'));
+  writeFileSync(join(assets, 'dagre.min.js'), dagreBrowserBuild());
   writeFileSync(join(assets, 'data.js'), `window.STRATA_DOCS=${scriptJson(data)};\n`);
   writeFileSync(join(assets, 'sql.js'), `window.STRATA_SQL=${scriptJson(sql)};\nwindow.dispatchEvent(new Event('strata-sql'));\n`);
 }
@@ -35,12 +34,15 @@ function builtSiteDir(): string {
     const dir = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(join(dir, 'strata-docs.js'))) return dir;
   }
-  throw new StrataError({ code: 'STR000', message: 'the docs site bundle (dist/docs-site/) is missing', hint: 'run npm run build' });
+  // A broken install or checkout, not a project problem: reported as an internal error.
+  throw new Error('the docs site bundle (dist/docs-site/) is missing: run npm run build');
 }
 
+/** dagre's browser build, with a banner naming it and its licence (the minified file has none). */
 function dagreBrowserBuild(): string {
-  const main = createRequire(import.meta.url).resolve('@dagrejs/dagre');
-  return join(dirname(main), 'dagre.min.js');
+  const dist = dirname(createRequire(import.meta.url).resolve('@dagrejs/dagre'));
+  const { version, license } = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string; license: string };
+  return `/*! @dagrejs/dagre ${version}, ${license} License */\n${readFileSync(join(dist, 'dagre.min.js'), 'utf8')}`;
 }
 
 /** JSON that is also safe as JavaScript source (U+2028/2029 are line ends in older engines). */
