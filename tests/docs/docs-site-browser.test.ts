@@ -104,6 +104,10 @@ describeWithChromium('docs site in Chromium', (executablePath) => {
     await expect.poll(() => page.getAttribute('#search-results li[data-node]', 'data-node')).toBe('model.pagila.dim_customer');
     await page.press('#search', 'Enter');
     await expect.poll(() => page.textContent('#node-title')).toBe('dim_customer');
+    await page.click('#panel [data-close]');
+    expect(await page.isHidden('#panel')).toBe(true);
+    await page.goBack();
+    await expect.poll(() => page.textContent('#node-title')).toBe('dim_customer');
 
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);

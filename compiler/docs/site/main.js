@@ -73,6 +73,12 @@ function openNode(id) {
   location.hash = `#!/node/${encodeURIComponent(id)}`;
 }
 
+/** Back to the lineage alone; a history entry, so Back reopens the node. */
+function closeNode() {
+  history.pushState(null, '', location.pathname + location.search);
+  showRoute();
+}
+
 function showRoute() {
   const id = currentId();
   const node = id && byId.get(id);
@@ -102,7 +108,10 @@ function wire() {
   for (const input of [$('select'), $('exclude')]) input.addEventListener('keydown', (e) => e.key === 'Enter' && applySelection());
   window.addEventListener('hashchange', showRoute);
   $('panel').addEventListener('click', (event) => {
-    if (event.target.closest('[data-close]')) history.pushState(null, '', location.pathname + location.search) || showRoute();
+    if (event.target.closest('[data-close]')) closeNode();
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !$('panel').hidden && !event.target.closest('input')) closeNode();
   });
   const results = $('search-results');
   $('search').addEventListener('input', () => {
