@@ -76,7 +76,7 @@ function main(): void {
     rows.push(inner);
     rows.push({ work: '`node -e 0` (any Node process)', strata: times(innerRuns, () => timed(process.execPath, ['-e', '0'], small)) });
     loads.push(load());
-    const section = render(rows, scale, runs, innerRuns, baseline !== undefined, loads);
+    const section = render(rows, scale, runs, innerRuns, baseline !== undefined, loads, server.url);
     process.stdout.write(`${section}\n`);
     if (values.write) writeMarkedSection(join(root, 'BENCHMARKS.md'), '<!-- bench:scale:start -->', '<!-- bench:scale:end -->', section, '## Pagila at scale: seeds, tests and the inner loop against psql');
   } finally {
@@ -163,7 +163,7 @@ function times(runs: number, fn: () => Sample): Sample[] {
   return Array.from({ length: runs }, fn);
 }
 
-function render(rows: Row[], scale: number, runs: number, innerRuns: number, withBaseline: boolean, loads: string[]): string {
+function render(rows: Row[], scale: number, runs: number, innerRuns: number, withBaseline: boolean, loads: string[], url: string): string {
   const seconds = (samples?: Sample[]) => (samples?.length ? `${median(samples.map((s) => s.seconds)).toFixed(2)} s` : '');
   const peak = (samples?: Sample[]) => {
     const rss = (samples ?? []).map((s) => s.rssMiB).filter((r): r is number => r !== undefined);
@@ -172,7 +172,7 @@ function render(rows: Row[], scale: number, runs: number, innerRuns: number, wit
   const ratio = (a?: Sample[], b?: Sample[]) => (a?.length && b?.length ? `${(median(a.map((s) => s.seconds)) / median(b.map((s) => s.seconds))).toFixed(2)}×` : '');
   const lines = [
     '<!-- bench:scale:start -->',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpuModel()} (${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}, PostgreSQL ${serverVersion()}; Pagila scale ${scale}; medians of ${runs} runs (inner loop: ${innerRuns}), whole processes; load average (1/5/15 min) during the runs: ${loads.join(' → ')}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpuModel()} (${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}, PostgreSQL ${serverVersion(url)}; Pagila scale ${scale}; medians of ${runs} runs (inner loop: ${innerRuns}), whole processes; load average (1/5/15 min) during the runs: ${loads.join(' → ')}.`,
     `Command: \`npm run bench:scale -- --scale ${scale} --runs ${runs} --inner-runs ${innerRuns}${withBaseline ? ' --baseline DIR' : ''}\`.`,
     '',
     `| work | strata | peak RSS |${withBaseline ? ' baseline | its peak RSS | strata / baseline |' : ''} psql | strata / psql |`,
@@ -187,9 +187,9 @@ function strataBin(): string {
   return join(root, 'bin', 'strata.js');
 }
 
-function serverVersion(): string {
+function serverVersion(url: string): string {
   try {
-    return execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim().split(' ').pop() ?? '?';
+    return execFileSync('psql', [url, '-Atc', 'show server_version'], { encoding: 'utf8' }).trim().split(' ')[0] ?? '?';
   } catch {
     return '?';
   }

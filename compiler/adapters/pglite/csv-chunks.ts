@@ -53,12 +53,19 @@ export async function* csvChunks(path: string, chunkBytes: number): AsyncGenerat
   if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
+/** Newlines in `bytes`: the lines of a piece of whole rows (Postgres counts a quoted newline as a line too). */
+export function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(NEWLINE); at >= 0; at = bytes.indexOf(NEWLINE, at + 1)) lines++;
+  return lines;
+}
+
 /**
- * Adds `rowsBefore` to the line number in a COPY error's context (`COPY t, line 3, column a: "x"`), so
- * an error in a later piece names the file's row.
+ * Adds `linesBefore` to the line number in a COPY error's context (`COPY t, line 3, column a: "x"`),
+ * so an error in a later piece names the file's line.
  */
-export function renumberCopyLine(error: unknown, rowsBefore: number): void {
+export function renumberCopyLine(error: unknown, linesBefore: number): void {
   const target = error as { where?: unknown };
   if (!target || typeof target.where !== 'string') return;
-  target.where = target.where.replace(/^(COPY [^\n]*?, line )(\d+)/, (_, head: string, line: string) => `${head}${Number(line) + rowsBefore}`);
+  target.where = target.where.replace(/^(COPY [^\n]*?, line )(\d+)/, (_, head: string, line: string) => `${head}${Number(line) + linesBefore}`);
 }

@@ -20,7 +20,7 @@ import { assertDataDirUsable, whileCreating } from './data-dir-check.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
-import { csvChunks, renumberCopyLine } from './csv-chunks.js';
+import { countLines, csvChunks, renumberCopyLine } from './csv-chunks.js';
 import { startWireServer, type WireServer } from './wire-server.js';
 
 export interface OpenPgliteOptions {
@@ -189,17 +189,17 @@ function pgliteConnection(pglite: PgliteSession): Connection {
       const columnList = columns.map(quoteIdent).join(', ');
       const copy = (header: boolean) => `COPY ${quoteRelation(relation)} (${columnList}) FROM '/dev/blob' WITH (FORMAT csv, HEADER ${header})`;
       let rows = 0;
-      let first = true;
+      let linesBefore = 0;
       for await (const piece of csvChunks(csvPath, COPY_CHUNK_BYTES)) {
         try {
-          const result = await pglite.query(copy(first), [], { blob: new Blob([piece]) });
+          const result = await pglite.query(copy(linesBefore === 0), [], { blob: new Blob([piece]) });
           rows += result.affectedRows ?? result.rowCount ?? 0;
         } catch (error) {
-          // Postgres numbers the piece's lines from 1: make them the file's rows (the header is row 1).
-          if (!first) renumberCopyLine(error, rows + 1);
+          // Postgres numbers the piece's lines from 1: make them the file's.
+          renumberCopyLine(error, linesBefore);
           throw error;
         }
-        first = false;
+        linesBefore += countLines(piece);
       }
       return rows;
     },

@@ -60,7 +60,7 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
       const definition = columns.names.map((name, i) => `${quoteIdent(name)} ${columns.types[i]}`).join(',\n  ');
       await log.exec(`create table ${quoteRelation(scratch)} (\n  ${definition}\n)`);
       const rows = await log.copyFromCsvFile(scratch, columns.names, file).catch((error: unknown) => {
-        throw seedCopyError(error, node.path, file, columns);
+        throw seedCopyError(error, node.path, columns);
       });
       const notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
       await runHooks(node.config.post_hook ?? []);
