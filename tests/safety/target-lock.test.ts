@@ -3,11 +3,13 @@
  * whom), `--lock-timeout` gives up with a clear error, read-only commands never wait, and the schemas
  * of a run are created before its nodes start.
  */
+import fs from 'node:fs';
 import { expect, it } from 'vitest';
 import { quoteIdent } from '../../compiler/adapters/quote.js';
 import { lockTarget } from '../../compiler/adapters/target-lock.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, strata, withAdapter, writeFiles } from '../engine/cli.js';
+import { copyPagilaProject, writeTargets } from '../pagila/pagila-project.js';
 
 const KEYED = `{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='id', pre_hook="select pg_sleep(1.5)") }}
 select id, label from {{ ref('base_ids') }}
@@ -45,6 +47,26 @@ describeEachEngine('one writer per target', (engine) => {
     for (const build of builds) {
       expect(build.exitCode, build.output).toBe(0);
       expect(build.output).not.toMatch(/40P01|deadlock|25P02/);
+    }
+  });
+
+  it.skipIf(postgresOnly)('two full Pagila builds started together both succeed, one after the other', { timeout: 300_000 }, async () => {
+    const schema = uniqueSchema('lockpagila');
+    const dir = copyPagilaProject();
+    try {
+      writeTargets(dir, { test: engine.makeTarget(schema) }, 'test');
+      const builds = await Promise.all([
+        strata(['build', '--project-dir', dir], { timeoutMs: 280_000 }),
+        strata(['build', '--project-dir', dir], { timeoutMs: 280_000 }),
+      ]);
+      for (const build of builds) {
+        expect(build.exitCode, build.output).toBe(0);
+        expect(build.output).not.toMatch(/40P01|deadlock|25P02/);
+        expect(build.output).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);
+      }
+      expect(builds.filter((build) => /waited \d+\.\ds for the other run on this target to finish/.test(build.output))).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
