@@ -83,6 +83,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR410: { meaning: 'seed column_types name unknown columns', raisedIn: ['run/handlers/seed.ts'] },
   STR411: { meaning: 'a seed value does not fit its column (or a row is malformed): the load is rolled back', raisedIn: ['run/handlers/seed-copy-error.ts'] },
   STR412: { meaning: 'a seed file is empty (no header row)', raisedIn: ['run/handlers/seed-copy-error.ts'] },
+  STR413: { meaning: 'a seed header has an empty or repeated column name', raisedIn: ['run/handlers/seed-copy-error.ts'] },
   STR415: { meaning: 'on_schema_change: fail, and columns were removed', raisedIn: ['run/incremental/schema-change.ts'] },
   STR416: { meaning: 'on_schema_change: columns out of sync', raisedIn: ['run/incremental/schema-change.ts'] },
   STR420: { meaning: 'a malformed test threshold (warn_if / error_if)', raisedIn: ['run/handlers/test.ts'] },

@@ -69,6 +69,8 @@ function unmaskedDiagnostic(error: unknown, place: ErrorPlace): Diagnostic {
     file: place.file,
     hint: (sqlState && HINTS_BY_SQLSTATE[sqlState]) ?? place.sqlHint ?? 'see the compiled SQL under target/compiled/',
   };
+  // A model ending in ';' is the most common syntax error of all: the query is wrapped in create … as (…).
+  if (sqlState === '42601' && /at or near ";"/.test(message)) diagnostic.hint = "a model is one query: remove the ';' at its end";
   if (sqlState && HINTS_BY_SQLSTATE[sqlState]) return diagnostic;
   const sql = place.compiledSql;
   const at = Number(position) - 1;
@@ -78,7 +80,8 @@ function unmaskedDiagnostic(error: unknown, place: ErrorPlace): Diagnostic {
     const line = before.split('\n').length;
     const column = at - start - before.lastIndexOf('\n');
     if (place.linesPreserved) return { ...diagnostic, line, column };
-    return { ...diagnostic, hint: `at line ${line}, column ${column} of the compiled SQL under target/compiled/` };
+    const where = `at line ${line}, column ${column} of the compiled SQL under target/compiled/`;
+    return { ...diagnostic, hint: diagnostic.hint?.startsWith('a model is one query') ? `${diagnostic.hint}, ${where}` : where };
   }
   return diagnostic;
 }

@@ -41,6 +41,9 @@ const BASE: Record<string, string> = {
   'seeds/colors.csv': 'id,name\n1,red\n2,blue\n',
 };
 
+/** A password that must never reach the output. */
+const PASSWORD = 'bad-input-secret';
+
 const DBT_PROJECT = 'name: bi\nprofile: bi\nmodels:\n  bi:\n    +materialized: table\n';
 
 /** Caught before any database: `compile`, `ls` and command-line mistakes. */
@@ -58,6 +61,7 @@ const BEFORE_DATABASE: Case[] = [
   { name: 'a target of an unsupported type', files: { 'project.yml': `${BASE['project.yml']}target: dev\ntargets:\n  dev: { type: mysql, schema: bi }\n` }, args: ['compile'], exit: 2, code: 'STR109', at: 'project.yml', message: /mysql/ },
   { name: 'env_var not set in a target', files: { 'project.yml': `${BASE['project.yml']}target: dev\ntargets:\n  dev: { type: postgres, url: "{{ env_var('BI_NO_SUCH_URL') }}", schema: bi }\n` }, args: ['compile'], exit: 2, code: 'STR105', at: 'project.yml', message: /BI_NO_SUCH_URL/ },
   { name: 'a config template that does not render', files: { 'project.yml': `${BASE['project.yml']}target: dev\ntargets:\n  dev: { type: pglite, schema: "{{ bi_schema( }}" }\n` }, args: ['compile'], exit: 2, code: 'STR106', at: 'project.yml:7:', message: /bi_schema/ },
+  { name: 'a Postgres server that is not there', files: { 'project.yml': `${BASE['project.yml']}target: pg\ntargets:\n  pg: { type: postgres, url: 'postgres://bi:${PASSWORD}@127.0.0.1:1/bi', schema: bi }\n` }, args: ['run'], exit: 2, code: 'STR520', message: /cannot connect to Postgres at postgres:\/\/bi:\*+@127\.0\.0\.1:1\/bi/ },
   { name: 'unknown key in project.yml (a warning)', files: { 'project.yml': `${BASE['project.yml']}colour: blue\n` }, args: ['ls'], exit: 0, code: 'STR108', at: 'project.yml:5:1', message: /colour/ },
 
   // profiles.yml
@@ -161,6 +165,9 @@ const ON_DATABASE: Case[] = [
   { name: 'a ragged CSV row', files: { 'seeds/colors.csv': 'id,name\n1,red\n2,blue,extra\n' }, args: ['seed'], exit: 1, code: 'STR411', at: 'seeds/colors.csv:3', message: /a row has 3 values, the header 2 columns/, absent: 'colors' },
   { name: 'a CSV value that does not fit its declared type', files: { 'seeds/colors.csv': 'id,name\n1,red\ntwo,blue\n', 'seeds/_seeds.yml': 'version: 2\nseeds:\n  - name: colors\n    config:\n      column_types: { id: integer }\n' }, args: ['seed'], exit: 1, code: 'STR411', at: 'seeds/colors.csv:3:1', message: /two/, absent: 'colors' },
   { name: 'column_types naming an unknown column', files: { 'seeds/_seeds.yml': 'version: 2\nseeds:\n  - name: colors\n    config:\n      column_types: { colour: text }\n' }, args: ['seed'], exit: 1, code: 'STR410', message: /colour/, absent: 'colors' },
+  { name: 'a seed header naming a column twice', files: { 'seeds/colors.csv': 'id,name,id\n1,red,2\n' }, args: ['seed'], exit: 1, code: 'STR413', at: 'seeds/colors.csv:1:3', message: /names column 'id' twice/, absent: 'colors' },
+  { name: 'a seed header with an empty name', files: { 'seeds/colors.csv': 'id,,name\n1,x,red\n' }, args: ['seed'], exit: 1, code: 'STR413', at: 'seeds/colors.csv:1:2', message: /column 2 of the header has no name/, absent: 'colors' },
+  { name: 'a model ending in a semicolon', files: { 'models/b.sql': "select id, label\nfrom {{ ref('a') }};\n" }, args: ['run'], exit: 1, code: 'STR401', at: 'models/b.sql:2:', message: /42601.*\(a model is one query: remove the ';'/, absent: 'b' },
   { name: 'a SQL syntax error in a model', files: { 'models/b.sql': "select id,\n  label\nfrom {{ ref('a') }}\nwher id > 1\n" }, args: ['run'], exit: 1, code: 'STR401', at: 'models/b.sql:4:6', message: /42601/, absent: 'b' },
   { name: 'an unknown column in a model', files: { 'models/b.sql': "select id,\n  colour\nfrom {{ ref('a') }}\n" }, args: ['run'], exit: 1, code: 'STR401', at: 'models/b.sql:2:3', message: /42703.*colour/, absent: 'b' },
   { name: 'a division by zero in a model', files: { 'models/b.sql': "select id / 0 as boom\nfrom {{ ref('a') }}\n" }, args: ['run'], exit: 1, code: 'STR401', at: 'models/b.sql', message: /22012/, absent: 'b' },
@@ -192,6 +199,7 @@ function check(c: Case, result: CliResult): void {
   expect(result.exitCode, context).toBe(c.exit);
   expect(out, context).toMatch(c.message);
   expect(out, context).not.toMatch(/\bundefined\b|\bNaN\b|\[object Object\]/);
+  expect(out, context).not.toContain(PASSWORD);
   expect(out, context).not.toMatch(/STR000|internal error|\n\s+at .*:\d+:\d+\)?\n/);
   const lines = out.split('\n');
   if (c.code) {

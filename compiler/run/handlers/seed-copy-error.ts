@@ -62,3 +62,19 @@ export function seedCsvError(error: unknown, file: string): unknown {
 export function emptySeedError(file: string): StrataError {
   return new StrataError({ code: 'STR412', message: 'the seed file is empty: a seed needs a header row of column names', file, line: 1, hint: 'add a header row (e.g. id,name), or remove the file' });
 }
+
+/** A header with an empty or repeated column name: no table can have those columns. */
+export function seedHeaderError(names: string[], file: string): StrataError | undefined {
+  const empty = names.findIndex((name) => name.trim() === '');
+  const repeated = names.findIndex((name, i) => names.indexOf(name) !== i);
+  if (empty < 0 && repeated < 0) return undefined;
+  const at = empty >= 0 ? empty : repeated;
+  return new StrataError({
+    code: 'STR413',
+    message: empty >= 0 ? `column ${at + 1} of the header has no name` : `the header names column '${names[at]}' twice`,
+    file,
+    line: 1,
+    column: at + 1,
+    hint: 'every column of the header needs a name of its own',
+  });
+}

@@ -9,7 +9,7 @@ import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
 import { renderInNodeAtRun } from '../../render/compile-node.js';
 import { inferSeedColumns } from './seed-types.js';
-import { emptySeedError, seedCopyError, seedCsvError } from './seed-copy-error.js';
+import { emptySeedError, seedCopyError, seedCsvError, seedHeaderError } from './seed-copy-error.js';
 
 /**
  * Loads a CSV seed: a table with the inferred (or `column_types`) types is filled with COPY under a
@@ -33,6 +33,8 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
     throw seedCsvError(error, node.path);
   }
   if (columns.names.length === 0) throw emptySeedError(node.path);
+  const badHeader = seedHeaderError(columns.names, node.path);
+  if (badHeader) throw badHeader;
   const unknown = Object.keys(overrides).filter((name) => !columns.names.includes(name));
   if (unknown.length > 0) {
     throw new StrataError({
