@@ -55,6 +55,15 @@ export function parseVars(text: string | undefined): Record<string, unknown> {
 
 /** What the shared command-line options say about loading the project. */
 export function loadOptions(args: Omit<CommonArgs, 'logFormat'>): LoadProjectOptions {
+  // `--select "$MODELS"` with an empty variable would otherwise select every node.
+  for (const [flag, value] of [['--select', args.select], ['--exclude', args.exclude]] as const) {
+    if (value !== undefined && value.length === 0) {
+      throw new StrataError({ code: 'STR305', message: `${flag} was given without a selector`, hint: `e.g. ${flag} gold, or leave ${flag} out` });
+    }
+  }
+  if (args.target !== undefined && args.target.trim() === '') {
+    throw new StrataError({ code: 'STR104', message: '--target was given without a name', hint: 'e.g. --target postgres, or leave --target out for the default target' });
+  }
   if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1)) {
     throw new StrataError({ code: 'STR139', message: `--threads takes a whole number of 1 or more, not ${numberArg(args.threads)}`, hint: 'e.g. --threads 4' });
   }

@@ -19,7 +19,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR101: { meaning: 'a YAML file does not parse', raisedIn: ['project/yaml-file.ts'] },
   STR102: { meaning: 'a YAML file does not match its schema', raisedIn: ['project/yaml-file.ts'] },
   STR103: { meaning: 'profiles.yml or the profile is missing', raisedIn: ['project/resolve-target.ts'] },
-  STR104: { meaning: 'unknown target', raisedIn: ['project/resolve-target.ts'] },
+  STR104: { meaning: 'unknown target', raisedIn: ['project/resolve-target.ts', 'cli/session.ts'] },
   STR105: { meaning: 'a var or env_var used in configuration is not set', raisedIn: ['project/render-config-string.ts'] },
   STR106: { meaning: 'a template in a configuration string does not render', raisedIn: ['project/render-config-string.ts'] },
   STR107: { meaning: 'warning: a key is accepted but not acted on', raisedIn: ['project/project-schema.ts', 'project/resolve-target.ts'] },
@@ -77,6 +77,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR302: { meaning: 'malformed selector', raisedIn: ['graph/selector-parse.ts'] },
   STR303: { meaning: 'a state: selector without --state', raisedIn: ['graph/select-nodes.ts'] },
   STR304: { meaning: 'warning: a selector term matched nothing', raisedIn: ['graph/select-nodes.ts'] },
+  STR305: { meaning: '--select or --exclude given without a selector', raisedIn: ['cli/session.ts'] },
 
   STR401: { meaning: 'a statement failed on the database', raisedIn: ['run/database-error.ts'] },
   STR402: { meaning: 'the selection reads relations that do not exist yet', raisedIn: ['cli/run-command.ts'] },
