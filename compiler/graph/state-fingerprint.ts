@@ -3,7 +3,7 @@
  * `state:modified` (compare with the manifest.json of an earlier run). One function, so both agree.
  *
  * A fingerprint is three short hashes joined by dots, `<sql>.<config>.<macros>`:
- * - sql: the compiled SQL (refs resolved, ephemeral models inlined); for a seed, its CSV file;
+ * - sql: the SQL, independent of the target (see `portableBody`); for a seed, its CSV file;
  * - config: the resolved config, keys sorted;
  * - macros: the bodies of the macros the node's template called (directly or through other macros).
  *
@@ -36,7 +36,7 @@ export function nodeFingerprint(
 ): Fingerprint {
   const node = parsed.manifest.nodes[id];
   if (!node) return '';
-  const body = compiled?.get(id) ?? (node.resourceType === 'seed' ? undefined : bodyOf(parsed, node));
+  const body = node.resourceType === 'seed' ? undefined : portableBody(parsed, node, compiled);
   return `${body === undefined ? seedFileHash(parsed.project.root, node.path) : hash(body)}.${configHash(node.config)}.${hash(macrosOf(parsed, node, macroHashes))}`;
 }
 
@@ -69,6 +69,40 @@ function seedFileHash(root: string, path: string): string {
   } catch (error) {
     return hash(`unreadable: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The SQL part, the same whatever the target: `state:modified` compares runs on different targets
+ * (built on prod, compared from CI), and a relation's schema differs between them. A template that
+ * reads nothing of its target is hashed as the parse pass left it (refs and sources as tokens, then
+ * the names they stand for); the others' compiled SQL has each relation of the project replaced by its
+ * node id.
+ */
+function portableBody(parsed: ParsedProject, node: ManifestNode, compiled?: ReadonlyMap<NodeId, string>): string {
+  const template = parsed.templates.get(node.id);
+  if (template && !template.dynamic) {
+    const refs = template.refs.map((r) => `${r.package ?? ''}.${r.name}`).join(',');
+    const sources = template.sources.map((c) => `${c.source}.${c.table}`).join(',');
+    return `${template.rendered}\u0000${refs}\u0000${sources}`;
+  }
+  const sql = compiled?.get(node.id) ?? bodyOf(parsed, node);
+  const relations = relationIds(parsed);
+  return sql.replace(/"(?:[^"]|"")+"\."(?:[^"]|"")+"/g, (name) => relations.get(name) ?? name);
+}
+
+const relationIndexes = new WeakMap<ParsedProject, Map<string, string>>();
+
+/** `"schema"."identifier"` → the id of the node or source that is that relation. */
+function relationIds(parsed: ParsedProject): Map<string, string> {
+  let index = relationIndexes.get(parsed);
+  if (!index) {
+    index = new Map();
+    const quote = (part: string) => `"${part.replaceAll('"', '""')}"`;
+    for (const node of Object.values(parsed.manifest.nodes)) index.set(`${quote(node.schema)}.${quote(node.alias)}`, `{${node.id}}`);
+    for (const source of Object.values(parsed.manifest.sources)) index.set(`${quote(source.schema)}.${quote(source.identifier)}`, `{${source.id}}`);
+    relationIndexes.set(parsed, index);
+  }
+  return index;
 }
 
 function bodyOf(parsed: ParsedProject, node: ManifestNode): string {

@@ -187,3 +187,30 @@ describe('--defer', () => {
     expect(manifest.nodes['model.p.b']!.schema).toBe('dev');
   });
 });
+
+describe('state:modified across targets', () => {
+  it('a manifest built on one target compared from another with no edit selects nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-state-targets-'));
+    try {
+      writeFiles(dir, {
+        ...PROJECT,
+        'project.yml': `${PROJECT['project.yml']}target: prod\ntargets:\n  prod: {type: pglite, schema: analytics}\n  ci: {type: pglite, schema: ci_pr_42}\n`,
+        // A template that looks at its relations is compiled, and its relations' names hashed as node ids.
+        'models/f.sql': "{% set upstream = ref('a') %}{% if upstream.schema %}select id from {{ upstream }}{% endif %}\n",
+      });
+      const prod = await strata(['compile', '--project-dir', dir, '--target', 'prod']);
+      expect(prod.exitCode, prod.output).toBe(0);
+      const stateDir = path.join(dir, 'prod-state');
+      fs.mkdirSync(stateDir);
+      for (const file of ['manifest.json', 'strata_state.json']) fs.copyFileSync(path.join(dir, 'target', file), path.join(stateDir, file));
+      const ls = await strata(['ls', '--project-dir', dir, '--target', 'ci', '--state', stateDir, '--select', 'state:modified', '--output', 'name']);
+      expect(ls.exitCode, ls.output).toBe(0);
+      expect(ls.stdout.trim()).toBe('');
+      writeFiles(dir, { 'models/e.sql': 'select 3 as id\n' });
+      const edited = await strata(['ls', '--project-dir', dir, '--target', 'ci', '--state', stateDir, '--select', 'state:modified', '--output', 'name']);
+      expect(edited.stdout.trim()).toBe('e');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
