@@ -10,6 +10,7 @@ import type { Reporter } from '../diagnostics/reporter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { readCatalog, type CatalogRelations } from '../docs/catalog-query.js';
 import { dbtCatalog, relationSchemas } from '../docs/dbt-catalog.js';
+import { readDocBlocks } from '../docs/doc-blocks.js';
 import { serveSite } from '../docs/serve-site.js';
 import { siteData, siteSql } from '../docs/site-data.js';
 import { writeSite } from '../docs/write-site.js';
@@ -63,7 +64,8 @@ export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Repo
   };
   const catalog = dbtCatalog(parsed.manifest, relations ?? new Map(), context);
   writeFileSync(join(writer.dir, 'catalog.json'), JSON.stringify(catalog));
-  writeSite(writer.dir, siteData(parsed.manifest, relations, readJson(join(writer.dir, 'run_results.json')), generatedAt), siteSql(parsed.manifest));
+  const data = siteData(parsed.manifest, relations, readJson(join(writer.dir, 'run_results.json')), generatedAt, readDocBlocks(project));
+  writeSite(writer.dir, data, siteSql(parsed.manifest));
   const tables = Object.keys(catalog.nodes as object).length + Object.keys(catalog.sources as object).length;
   reporter.info(`Catalog: ${args.emptyCatalog ? 'empty (--empty-catalog)' : `${tables} relations`}; site written to ${join(project.paths.target, 'index.html')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
   return 0;

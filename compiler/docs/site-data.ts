@@ -6,6 +6,7 @@
  */
 import type { AnyNode, Manifest } from '../manifest/types.js';
 import { relationKey, type CatalogRelations } from './catalog-query.js';
+import { renderDocCalls, type DocBlocks } from './doc-blocks.js';
 import { nodeRelation } from './dbt-catalog.js';
 
 /** One result of run_results.json, as the page shows it. */
@@ -59,10 +60,13 @@ export interface SiteData {
 }
 
 /**
+ * `blocks`: docs blocks, put into descriptions that call `{{ doc('name') }}`.
+ *
  * @example siteData(manifest, relations, runResultsJson, '2026-01-01T00:00:00Z').nodes.find((n) => n.name === 'dim_customer')?.columns[0].type
  */
-export function siteData(manifest: Manifest, relations: CatalogRelations | undefined, runResults: unknown, generatedAt: string): SiteData {
+export function siteData(manifest: Manifest, relations: CatalogRelations | undefined, runResults: unknown, generatedAt: string, blocks: DocBlocks = new Map()): SiteData {
   const runs = runsById(runResults);
+  const text = (description: string | undefined) => renderDocCalls(description ?? '', blocks);
   const nodes: SiteNode[] = [];
   for (const node of [...Object.values(manifest.sources), ...Object.values(manifest.nodes)]) {
     const where = nodeRelation(node);
@@ -77,8 +81,8 @@ export function siteData(manifest: Manifest, relations: CatalogRelations | undef
     }
     for (const column of declared) {
       const found = byName.get(column.name.toLowerCase());
-      if (found) found.description = column.description ?? '';
-      else columns.push({ name: column.name, type: column.data_type ?? null, description: column.description ?? '', comment: null });
+      if (found) found.description = text(column.description);
+      else columns.push({ name: column.name, type: column.data_type ?? null, description: text(column.description), comment: null });
     }
     const { pre_hook, post_hook, ...config } = node.config as Record<string, unknown>;
     void pre_hook;
@@ -93,7 +97,7 @@ export function siteData(manifest: Manifest, relations: CatalogRelations | undef
       config,
       dependsOn: { nodes: node.resourceType === 'source' ? [] : node.dependsOn.nodes },
       tags: node.resourceType === 'source' ? node.tags : [],
-      description: node.description ?? '',
+      description: text(node.description),
       columns,
       stats: {},
     };
