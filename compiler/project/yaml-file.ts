@@ -76,5 +76,7 @@ function issueWords(issue: z.core.$ZodIssue, key: string): { message: string; hi
     const got = received ? `, not ${TYPE_WORDS[received] ?? received}` : '';
     return { message: `${key}expected ${expected}${got}`, hint: key ? `give ${key.slice(0, -2)} ${expected}` : `the file holds ${expected}` };
   }
+  // zod's 'Invalid input' of a union names no type: say which value it was.
+  if (issue.code === 'invalid_union') return { message: `${key}not a valid value`, hint: key ? `see what ${key.slice(0, -2)} takes` : 'fix the value at this position' };
   return { message: `${key}${issue.message.replace(/\bundefined\b/g, 'nothing')}`, hint: 'fix the value at this position' };
 }

@@ -70,6 +70,9 @@ export function parseTemplate(renderer: Renderer, input: ParseInput): ParsedTemp
       const { positional } = splitKeywords(args);
       const names = positional.map(String);
       if (names.length < 1 || names.length > 2) throw new Error(`ref() takes a model name, or a project and a model name`);
+      if (positional.some((value) => typeof value !== 'string')) {
+        throw new Error(`ref() takes names as text (in quotes), not ${describeValue(positional.find((value) => typeof value !== 'string'))}`);
+      }
       const call: RefCall = names.length === 1 ? { name: names[0] } : { package: names[0], name: names[1] };
       call.position = findCall(input, 'ref', call.name);
       refs.push(withCommentFlag(input.text, call));
@@ -78,6 +81,9 @@ export function parseTemplate(renderer: Renderer, input: ParseInput): ParsedTemp
     source(args) {
       const { positional } = splitKeywords(args);
       if (positional.length !== 2) throw new Error(`source() takes a source name and a table name`);
+      if (positional.some((value) => typeof value !== 'string')) {
+        throw new Error(`source() takes names as text (in quotes), not ${describeValue(positional.find((value) => typeof value !== 'string'))}`);
+      }
       const call: SourceCall = { source: String(positional[0]), table: String(positional[1]) };
       call.position = findCall(input, 'source', call.table);
       sources.push(call);
@@ -140,3 +146,8 @@ function findCall(input: { path: string; text: string }, fn: string, name: strin
   return match ? positionAt(input, match.index) : undefined;
 }
 
+
+/** A template value as an author wrote it: `none` for null and undefined, else its text. */
+function describeValue(value: unknown): string {
+  return value === undefined || value === null ? 'none' : typeof value === 'object' ? 'a mapping or list' : String(value);
+}
