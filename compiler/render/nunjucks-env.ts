@@ -110,7 +110,13 @@ export function templateErrorToDiagnostic(
   const shift = phase === 'syntax' ? 0 : 1;
   const line = position ? Number(position[1]) + shift : typeof lineno === 'number' ? lineno + 1 : undefined;
   const column = position ? Number(position[2]) + shift : typeof colno === 'number' ? colno + 1 : undefined;
-  const diagnostic: Diagnostic = { code, message: `template error: ${message}`, file, line, column, hint: 'fix the Jinja syntax or expression here' };
+  const hint =
+    phase === 'syntax'
+      ? 'fix the Jinja syntax or expression here'
+      : /\bCompilerError: /.test(raw)
+        ? 'raised by exceptions.raise_compiler_error in the template'
+        : 'check the expression at this position';
+  const diagnostic: Diagnostic = { code, message: `template error: ${message}`, file, line, column, hint };
   return source === undefined ? diagnostic : locateInSource(diagnostic, raw, source);
 }
 
