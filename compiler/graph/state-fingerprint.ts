@@ -79,6 +79,8 @@ function seedFileHash(root: string, path: string): string {
  * node id.
  */
 function portableBody(parsed: ParsedProject, node: ManifestNode, compiled?: ReadonlyMap<NodeId, string>): string {
+  // A unit test has no template: its definition (given, expect, overrides) is what can change.
+  if (node.resourceType === 'unit_test') return `unit:${node.checksum}`;
   const template = parsed.templates.get(node.id);
   if (template && !template.dynamic) {
     const refs = template.refs.map((r) => `${r.package ?? ''}.${r.name}`).join(',');

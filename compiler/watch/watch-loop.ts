@@ -163,7 +163,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
       if (parsed.manifest.nodes[id]) continue;
       lastRun.delete(id);
       failed.delete(id);
-      if (!id.startsWith('test.')) options.emit({ type: 'node-removed', id, relation: relationOfRemoved(id) });
+      if (!id.startsWith('test.') && !id.startsWith('unit_test.')) options.emit({ type: 'node-removed', id, relation: relationOfRemoved(id) });
     }
 
     const changed = [...fingerprints].filter(([id, fingerprint]) => lastRun.get(id) !== fingerprint).map(([id]) => id);
@@ -266,7 +266,8 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
   };
 
   const testsOf = (ids: Set<NodeId>): NodeId[] =>
-    [...ids].flatMap((id) => state!.dag.children(id).filter((child) => child.startsWith('test.')));
+    // Data tests and unit tests: both check the node, neither builds anything.
+    [...ids].flatMap((id) => state!.dag.children(id).filter((child) => child.startsWith('test.') || child.startsWith('unit_test.')));
 
   const removedRelations = new Map<NodeId, string>();
   const relationOfRemoved = (id: NodeId) => removedRelations.get(id);

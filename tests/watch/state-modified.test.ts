@@ -188,6 +188,17 @@ describe('--defer', () => {
   });
 });
 
+const UNIT_TEST = `version: 2
+unit_tests:
+  - name: b_in_cents
+    model: b
+    given:
+      - input: ref('a')
+        rows: [{id: 1}]
+    expect:
+      rows: [{id: 1, amount: 100}]
+`;
+
 describe('state:modified across targets', () => {
   it('a manifest built on one target compared from another with no edit selects nothing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-state-targets-'));
@@ -197,6 +208,7 @@ describe('state:modified across targets', () => {
         'project.yml': `${PROJECT['project.yml']}target: prod\ntargets:\n  prod: {type: pglite, schema: analytics}\n  ci: {type: pglite, schema: ci_pr_42}\n`,
         // A template that looks at its relations is compiled, and its relations' names hashed as node ids.
         'models/f.sql': "{% set upstream = ref('a') %}{% if upstream.schema %}select id from {{ upstream }}{% endif %}\n",
+        'models/_unit.yml': UNIT_TEST,
       });
       const prod = await strata(['compile', '--project-dir', dir, '--target', 'prod']);
       expect(prod.exitCode, prod.output).toBe(0);
@@ -209,6 +221,10 @@ describe('state:modified across targets', () => {
       writeFiles(dir, { 'models/e.sql': 'select 3 as id\n' });
       const edited = await strata(['ls', '--project-dir', dir, '--target', 'ci', '--state', stateDir, '--select', 'state:modified', '--output', 'name']);
       expect(edited.stdout.trim()).toBe('e');
+      // A unit test's rows are its definition: an edited expect is a modified unit test.
+      writeFiles(dir, { 'models/_unit.yml': UNIT_TEST.replace('amount: 100', 'amount: 200') });
+      const unit = await strata(['ls', '--project-dir', dir, '--target', 'ci', '--state', stateDir, '--select', 'state:modified,resource_type:unit_test', '--output', 'name']);
+      expect(unit.stdout.trim()).toBe('b_in_cents');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
