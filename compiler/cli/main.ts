@@ -113,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
     .fail((message, error, y) => {
       if (error) throw error;
       void y;
+      // yargs reports a missing positional twice ('not enough non-option arguments', then 'missing required argument').
+      if (usageError && /^Missing required argument/.test(message)) return;
       process.stderr.write(`error: ${message}\nRun 'strata --help' for usage.\n`);
       usageError = true;
       exitCode = 2;

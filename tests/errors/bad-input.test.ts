@@ -158,6 +158,7 @@ const BEFORE_DATABASE: Case[] = [
   { name: 'invalid --event-time-start', args: ['run', '--event-time-start', 'someday', '--event-time-end', '2024-01-02'], exit: 2, code: 'STR136', message: /someday/ },
   { name: '--defer without --state', args: ['run', '--defer'], exit: 2, code: 'STR162', message: /--state/ },
   { name: 'show with no model', args: ['show'], exit: 2, code: 'STR163', message: /show needs --select with one model, or --inline/ },
+  { name: 'run-operation without a macro', args: ['run-operation'], exit: 2, message: /^error: Not enough non-option arguments: got 0, need at least 1\nRun 'strata --help' for usage\.\n(?![\s\S]*error:)/m },
   { name: 'run-operation with bad --args', args: ['run-operation', 'twice', '--args', '{x: '], exit: 2, code: 'STR164', message: /--args/ },
 
   // packages
