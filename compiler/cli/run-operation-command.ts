@@ -3,14 +3,13 @@
  * (setting up source tables, grants, maintenance). The macro's statements run in one transaction on
  * one connection, under the target's writer lock.
  */
-import { parse as parseYaml } from 'yaml';
 import { openAdapter } from '../adapters/open-adapter.js';
 import { lockTarget } from '../adapters/target-lock.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { Reporter } from '../diagnostics/reporter.js';
 import { runOperationAtRun } from '../render/compile-node.js';
 import { inTransaction } from '../run/relation-sql.js';
-import { openSession, type CommonArgs } from './session.js';
+import { openSession, parseMappingOption, type CommonArgs } from './session.js';
 
 export interface RunOperationArgs extends CommonArgs {
   macro: string;
@@ -49,16 +48,5 @@ export async function runOperationCommand(args: RunOperationArgs, reporter: Repo
 }
 
 function macroArguments(text: string | undefined): Record<string, unknown> {
-  if (!text) return {};
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    throw new StrataError({ code: 'STR164', message: `--args is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, hint: `e.g. --args '{table: orders}'` });
-  }
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new StrataError({ code: 'STR164', message: '--args must be a mapping of argument names to values', hint: `e.g. --args '{table: orders}'` });
-  }
-  return value as Record<string, unknown>;
+  return parseMappingOption(text, '--args', 'STR164', `e.g. --args '{table: orders}'`);
 }

@@ -39,16 +39,21 @@ export interface Session {
 
 /** `--vars '{a: 1}'`: YAML or JSON, a mapping. */
 export function parseVars(text: string | undefined): Record<string, unknown> {
+  return parseMappingOption(text, '--vars', 'STR150', `e.g. --vars '{clv_horizon_months: 12}'`);
+}
+
+/** A command-line option holding a YAML or JSON mapping (`--vars`, `run-operation --args`). */
+export function parseMappingOption(text: string | undefined, flag: string, code: string, example: string): Record<string, unknown> {
   if (!text) return {};
   let value: unknown;
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new StrataError({ code: 'STR150', message: `--vars is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, hint: `e.g. --vars '{clv_horizon_months: 12}'` });
+    throw new StrataError({ code, message: `${flag} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, hint: example });
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new StrataError({ code: 'STR150', message: '--vars must be a mapping', hint: `e.g. --vars '{clv_horizon_months: 12}'` });
+    throw new StrataError({ code, message: `${flag} must be a mapping`, hint: example });
   }
   return value as Record<string, unknown>;
 }

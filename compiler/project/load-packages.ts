@@ -24,9 +24,13 @@ export interface ProjectPart {
   config: { models: ConfigTree; seeds: ConfigTree; tests: ConfigTree; sources: ConfigTree; snapshots?: ConfigTree };
   files: {
     models: ProjectFile[];
+    /** Schema YAML files beside the models, seeds, tests and snapshots. */
     yaml: ProjectFile[];
+    /** Macro files, and the `generic/` folders of the test paths. */
     macros: ProjectFile[];
+    /** Seeds are not read here (they can be large); only their paths. */
     seeds: string[];
+    /** Singular tests (not `generic/` or `fixtures/`). */
     tests: ProjectFile[];
     /** SQL files of `snapshot-paths`, holding `{% snapshot %}` blocks. */
     snapshots?: ProjectFile[];

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { TargetConfig } from './target.js';
-import type { ProjectFile } from './project-files.js';
 import { projectFileSchema, projectKeyWarnings, type ConfigTree } from './project-schema.js';
 import { parseYamlFile, validateYaml } from './yaml-file.js';
 import { resolveTarget, type ResolveTargetOptions } from './resolve-target.js';
@@ -27,17 +26,8 @@ export interface Project {
   onRunStart: string[];
   onRunEnd: string[];
   target: TargetConfig;
-  files: {
-    models: ProjectFile[];
-    /** Schema YAML files beside the models (and seeds). */
-    yaml: ProjectFile[];
-    macros: ProjectFile[];
-    /** Seeds are not read here (they can be large); only their paths. */
-    seeds: string[];
-    tests: ProjectFile[];
-    /** SQL files of `snapshot-paths` (`{% snapshot %}` blocks). */
-    snapshots?: ProjectFile[];
-  };
+  /** Read the same way as a package's (see ProjectPart). */
+  files: ProjectPart['files'];
   /** Installed packages (`dbt_packages/`), each a project of its own; empty without packages. */
   packages: ProjectPart[];
 }

@@ -1,7 +1,8 @@
 import type { Connection, Relation } from '../../adapters/adapter.js';
 import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
 import type { IndexConfig, ManifestNode } from '../../manifest/types.js';
-import { callMacroInNode, compileNodeAtRun, renderInNode, renderInNodeAtRun } from '../../render/compile-node.js';
+import { callMacroInNode, compileNodeAtRun, renderInNode } from '../../render/compile-node.js';
+import { runNodeHooks } from './node-hooks.js';
 import { TemplateRelation } from '../../render/relation.js';
 import type { Step } from '../../plan/build-plan.js';
 import { ensureSchema, inTransaction, relationKind, swapRelation } from '../relation-sql.js';
@@ -43,7 +44,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     const contract = contractEnforced(node) && materialized !== 'ephemeral' ? await checkContract(log, context, node, sql) : undefined;
 
     const outcome = await inTransaction(connection, async () => {
-      for (const hook of node.config.pre_hook) await runHook(log, await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
+      await runNodeHooks(context.parsed, node.id, node.config.pre_hook, log);
       let rows: number | undefined;
       let notices: string[] = [];
       const strategyInput: IncrementalInput = {
@@ -82,7 +83,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
           await log.exec(`alter table ${quoteRelation(target)} rename constraint ${quoteIdent(name.temporary)} to ${quoteIdent(name.final)}`);
         }
       }
-      for (const hook of node.config.post_hook) await runHook(log, await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
+      await runNodeHooks(context.parsed, node.id, node.config.post_hook, log);
       return { rows, notices };
     });
     context.writeRun(node, log.text());
@@ -117,16 +118,6 @@ async function checkContract(log: StatementLog, context: RunContext, node: Manif
   return declared;
 }
 
-/** A hook made only of `{% do ... %}` renders to nothing: there is no statement to send. */
-async function runHook(log: StatementLog, sql: string): Promise<void> {
-  if (sql.trim() !== '') await log.exec(sql);
-}
-
-function hookSql(hook: unknown): string {
-  if (typeof hook === 'string') return hook;
-  if (hook && typeof hook === 'object' && 'sql' in hook) return String((hook as { sql: unknown }).sql);
-  return String(hook);
-}
 
 function createTableAs(context: RunContext, node: ManifestNode, relation: Relation, sql: string, temporary = false): string {
   if (context.parsed.renderer.hasProjectMacro('create_table_as')) {

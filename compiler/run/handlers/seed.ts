@@ -7,7 +7,7 @@ import { ensureSchema, inTransaction, swapRelation } from '../relation-sql.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
 import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
-import { renderInNodeAtRun } from '../../render/compile-node.js';
+import { runNodeHooks } from './node-hooks.js';
 import { inferSeedColumns } from './seed-types.js';
 import { emptySeedError, seedCopyError, seedCsvError, seedHeaderError } from './seed-copy-error.js';
 
@@ -49,23 +49,15 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
   return context.adapter.withConnection(async (connection) => {
     await ensureSchema(connection, node.schema);
     const log = new StatementLog(connection);
-    const runHooks = async (hooks: unknown[]) => {
-      for (const hook of hooks) {
-        // At run time: a hook may call adapter.* or run_query on the seed's connection, in its transaction.
-        const sql = await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log);
-        // A hook made only of `{% do ... %}` renders to nothing: there is no statement to send.
-        if (sql.trim() !== '') await log.exec(sql);
-      }
-    };
     const { rows, notices } = await inTransaction(connection, async () => {
-      await runHooks(node.config.pre_hook ?? []);
+      await runNodeHooks(context.parsed, node.id, node.config.pre_hook, log);
       const definition = columns.names.map((name, i) => `${quoteIdent(name)} ${columns.types[i]}`).join(',\n  ');
       await log.exec(`create table ${quoteRelation(scratch)} (\n  ${definition}\n)`);
       const rows = await log.copyFromCsvFile(scratch, columns.names, file).catch((error: unknown) => {
         throw seedCopyError(error, node.path, columns);
       });
       const notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
-      await runHooks(node.config.post_hook ?? []);
+      await runNodeHooks(context.parsed, node.id, node.config.post_hook, log);
       return { rows, notices };
     });
     context.writeRun(node, log.text());
@@ -78,10 +70,4 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
       notices,
     };
   });
-}
-
-function hookSql(hook: unknown): string {
-  if (typeof hook === 'string') return hook;
-  if (hook && typeof hook === 'object' && 'sql' in hook) return String((hook as { sql: unknown }).sql);
-  return String(hook);
 }

@@ -1,7 +1,8 @@
 import type { Relation } from '../../adapters/adapter.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import type { Step } from '../../plan/build-plan.js';
-import { compileNodeAtRun, renderInNodeAtRun } from '../../render/compile-node.js';
+import { compileNodeAtRun } from '../../render/compile-node.js';
+import { runNodeHooks } from './node-hooks.js';
 import { snapshotSettings } from '../../snapshot/snapshot-config.js';
 import { writeSnapshot } from '../../snapshot/write-snapshot.js';
 import { createSchemas, inTransaction, relationKind } from '../relation-sql.js';
@@ -30,7 +31,7 @@ export async function runSnapshot(step: Extract<Step, { kind: 'snapshot' }>, con
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);
     const outcome = await inTransaction(connection, async () => {
-      for (const hook of node.config.pre_hook) await runHook(log, await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
+      await runNodeHooks(context.parsed, node.id, node.config.pre_hook, log);
       const existing = await relationKind(log, target);
       if (existing === 'view') {
         throw new StrataError({
@@ -41,7 +42,7 @@ export async function runSnapshot(step: Extract<Step, { kind: 'snapshot' }>, con
         });
       }
       const written = await writeSnapshot(log, target, sql, settings, existing === 'table', scratchName(node.alias, 'tmp', context.runId));
-      for (const hook of node.config.post_hook) await runHook(log, await renderInNodeAtRun(context.parsed, node.id, hookSql(hook), log));
+      await runNodeHooks(context.parsed, node.id, node.config.post_hook, log);
       return written;
     });
     context.writeRun(node, log.text());
@@ -56,12 +57,3 @@ export async function runSnapshot(step: Extract<Step, { kind: 'snapshot' }>, con
   });
 }
 
-async function runHook(log: StatementLog, sql: string): Promise<void> {
-  if (sql.trim() !== '') await log.exec(sql);
-}
-
-function hookSql(hook: unknown): string {
-  if (typeof hook === 'string') return hook;
-  if (hook && typeof hook === 'object' && 'sql' in hook) return String((hook as { sql: unknown }).sql);
-  return String(hook);
-}
