@@ -107,6 +107,9 @@ async function dependentViews(connection: Connection, relation: Relation): Promi
   }
 }
 
+/** "STRA", "SWAP": the advisory lock key pair that orders relation swaps. */
+const SWAP_LOCK_KEYS = '1398035009, 1398227280';
+
 /**
  * Replaces `target` by `replacement` (already built, same schema) inside the caller's transaction:
  *
@@ -132,6 +135,11 @@ export async function swapRelation(
     await connection.exec(`${alter(replacementKind)} ${quoteRelation(replacement)} rename to ${quoteIdent(target.identifier)}`);
     return notices;
   }
+  // Swaps of one run take turns from here to their commit: two seeds (or models) read by one view
+  // would otherwise both re-point it at once, and one of them fails with a deadlock or with
+  // "could not open relation with OID" (threads > 1 over an existing schema). A transaction-scoped
+  // advisory lock, in the two-key space (the target lock uses one key), is released by the commit.
+  await connection.query(`select pg_advisory_xact_lock(${SWAP_LOCK_KEYS})`);
   const dependents = await dependentViews(connection, target);
   const backup = { schema: target.schema, identifier: backupName };
   await connection.exec(`${alter(existing)} ${quoteRelation(target)} rename to ${quoteIdent(backupName)}`);

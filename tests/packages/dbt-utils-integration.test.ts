@@ -95,4 +95,11 @@ describeEachEngine('dbt_utils integration project', (engine) => {
     expect(schemaErrors('manifest/v12', manifest)).toEqual([]);
     expect(Object.keys(manifest.macros)).toContain('macro.dbt_utils.star');
   });
+
+  it('builds again over its own relations: seeds read by one view swap in turn (threads 5 on Postgres)', { timeout: 600_000 }, async () => {
+    const again = await strata(['build', '--target', engine.name, '--full-refresh'], { env, cwd: project, timeoutMs: 590_000 });
+    expect(again.output).toMatch(/ERROR=0 SKIP=0 TOTAL=237\b/);
+    expect(again.output).not.toMatch(/40P01|could not open relation/);
+    expect(again.exitCode).toBe(0);
+  });
 });
