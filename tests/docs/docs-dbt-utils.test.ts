@@ -4,34 +4,15 @@
  * and holds every relation the build made, and the site's data holds every node of the manifest.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, testPostgresUrl, uniqueSchema } from '../support/engines.js';
-import { REPO_ROOT, strata } from '../support/strata-cli.js';
+import { describeEachEngine, uniqueSchema } from '../support/engines.js';
+import { copyDbtUtilsProject, dbtUtilsEnv } from '../support/dbt-utils-project.js';
+import { strata } from '../support/strata-cli.js';
 import { schemaErrors } from '../artifacts/dbt-schemas.js';
 import { readSiteData } from './site-files.js';
 
 type Json = Record<string, any>;
-
-const PACKAGE = path.resolve(REPO_ROOT, '../shared/dbt/dbt-utils-1.4.1');
-
-const PROFILES = `integration_tests:
-  target: postgres
-  outputs:
-    postgres:
-      type: postgres
-      host: "{{ env_var('POSTGRES_HOST') }}"
-      user: "{{ env_var('POSTGRES_USER') }}"
-      pass: "{{ env_var('DBT_ENV_SECRET_POSTGRES_PASS') }}"
-      port: "{{ env_var('POSTGRES_PORT') | as_number }}"
-      dbname: "{{ env_var('POSTGRES_DATABASE') }}"
-      schema: "{{ env_var('POSTGRES_SCHEMA') }}"
-      threads: 4
-    pglite:
-      type: pglite
-      schema: "{{ env_var('POSTGRES_SCHEMA') }}"
-`;
 
 describeEachEngine('strata docs generate on the dbt_utils integration project', (engine) => {
   let copy: string;
@@ -40,24 +21,8 @@ describeEachEngine('strata docs generate on the dbt_utils integration project', 
   const read = (file: string): Json => JSON.parse(fs.readFileSync(path.join(project, 'target', file), 'utf8')) as Json;
 
   beforeAll(async () => {
-    copy = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-docs-dbt-utils-'));
-    fs.cpSync(PACKAGE, copy, { recursive: true });
-    // The shared copy is read-only; target/ and dbt_packages/ are written into the copy.
-    for (const entry of fs.readdirSync(copy, { recursive: true, withFileTypes: true })) {
-      fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
-    }
-    project = path.join(copy, 'integration_tests');
-    fs.writeFileSync(path.join(project, 'profiles.yml'), PROFILES);
-    const url = new URL(testPostgresUrl() ?? 'postgres://localhost/postgres');
-    env = {
-      POSTGRES_HOST: url.hostname,
-      POSTGRES_USER: decodeURIComponent(url.username),
-      DBT_ENV_SECRET_POSTGRES_PASS: decodeURIComponent(url.password),
-      POSTGRES_PORT: url.port || '5432',
-      POSTGRES_DATABASE: url.pathname.replace(/^\//, '') || 'postgres',
-      POSTGRES_SCHEMA: uniqueSchema('docs_utils'),
-      DBT_PROFILES_DIR: '.',
-    };
+    ({ copy, project } = copyDbtUtilsProject('strata-docs-dbt-utils-'));
+    env = dbtUtilsEnv(uniqueSchema('docs_utils'));
     for (const args of [['deps'], ['build', '--target', engine.name, '--full-refresh'], ['docs', 'generate', '--target', engine.name]]) {
       const result = await strata(args, { env, cwd: project, timeoutMs: 590_000 });
       expect(result.exitCode, `strata ${args.join(' ')}\n${result.output.slice(-3000)}`).toBe(0);

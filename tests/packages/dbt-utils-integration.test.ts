@@ -5,65 +5,20 @@
  * input from ../shared; only profiles.yml (which the package keeps out of its repository) is written here.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, testPostgresUrl, uniqueSchema } from '../support/engines.js';
-import { REPO_ROOT, strata } from '../support/strata-cli.js';
+import { describeEachEngine, uniqueSchema } from '../support/engines.js';
+import { copyDbtUtilsProject, dbtUtilsEnv } from '../support/dbt-utils-project.js';
+import { strata } from '../support/strata-cli.js';
 import { schemaErrors } from '../artifacts/dbt-schemas.js';
-
-const PACKAGE = path.resolve(REPO_ROOT, '../shared/dbt/dbt-utils-1.4.1');
-
-/** The profiles.yml of dbt_utils' CI, plus an embedded output. */
-const PROFILES = `integration_tests:
-  target: postgres
-  outputs:
-    postgres:
-      type: "postgres"
-      host: "{{ env_var('POSTGRES_HOST') }}"
-      user: "{{ env_var('POSTGRES_USER') }}"
-      pass: "{{ env_var('DBT_ENV_SECRET_POSTGRES_PASS') }}"
-      port: "{{ env_var('POSTGRES_PORT') | as_number }}"
-      dbname: "{{ env_var('POSTGRES_DATABASE') }}"
-      schema: "{{ env_var('POSTGRES_SCHEMA') }}"
-      threads: 5
-    pglite:
-      type: pglite
-      schema: "{{ env_var('POSTGRES_SCHEMA') }}"
-`;
-
-function copyPackage(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-dbt-utils-'));
-  fs.cpSync(PACKAGE, dir, { recursive: true });
-  // The shared copy is read-only; the copy must be writable (target/, dbt_packages/).
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
-  }
-  fs.chmodSync(dir, 0o755);
-  fs.writeFileSync(path.join(dir, 'integration_tests/profiles.yml'), PROFILES);
-  return dir;
-}
-
-function postgresEnv(schema: string): Record<string, string> {
-  const url = new URL(testPostgresUrl() ?? 'postgres://localhost/postgres');
-  return {
-    POSTGRES_HOST: url.hostname,
-    POSTGRES_USER: decodeURIComponent(url.username),
-    DBT_ENV_SECRET_POSTGRES_PASS: decodeURIComponent(url.password),
-    POSTGRES_PORT: url.port || '5432',
-    POSTGRES_DATABASE: url.pathname.replace(/^\//, '') || 'postgres',
-    POSTGRES_SCHEMA: schema,
-    DBT_PROFILES_DIR: '.',
-  };
-}
 
 describeEachEngine('dbt_utils integration project', (engine) => {
   let project: string;
   let env: Record<string, string>;
 
   beforeAll(() => {
-    project = path.join(copyPackage(), 'integration_tests');
-    env = postgresEnv(uniqueSchema('dbt_utils'));
+    ({ project } = copyDbtUtilsProject('strata-dbt-utils-'));
+    env = dbtUtilsEnv(uniqueSchema('dbt_utils'));
   });
 
   it('strata deps installs dbt_utils from local: ../', async () => {
