@@ -1,21 +1,66 @@
 #!/usr/bin/env node
-import { statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const bundle = fileURLToPath(new URL('../dist/bundle/cli/strata.cjs', import.meta.url));
 
 /**
- * The bundle of `npm run build` (dist/bundle/cli/, a few files instead of about 290 modules) when it is
- * at least as new as the compiled modules in dist/compiler/; otherwise those (a `tsc` run on its own).
+ * The program: the bundle of `npm run build` (one file instead of about 290 modules) when it is at least
+ * as new as the compiled modules in dist/compiler/, otherwise those (after a `tsc` run on its own).
  */
-function entry() {
+async function loadMain() {
   try {
-    const bundled = statSync(new URL('../dist/bundle/cli/main.js', import.meta.url)).mtimeMs;
-    if (bundled >= statSync(new URL('../dist/compiler/cli/main.js', import.meta.url)).mtimeMs) return '../dist/bundle/cli/main.js';
+    if (statSync(bundle).mtimeMs >= statSync(new URL('../dist/compiler/cli/main.js', import.meta.url)).mtimeMs) return runBundle();
   } catch {
     // No bundle: the modules.
   }
-  return '../dist/compiler/cli/main.js';
+  return (await import('../dist/compiler/cli/main.js')).main;
 }
 
-const { main } = await import(entry());
+/**
+ * Compiles the bundle with V8's code cache of the same command's earlier runs (dist/bundle/cli/cache/),
+ * so the functions that command ran are not parsed and compiled again; the first run of a command, or
+ * one whose cache V8 refused (another Node), writes the cache when it ends.
+ */
+function runBundle() {
+  const dynamicImport = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  const require = createRequire(bundle);
+  if (dynamicImport === undefined) return require(bundle).main;
+  const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'))?.replace(/[^a-z-]/g, '') || 'none';
+  const cacheFile = join(dirname(bundle), 'cache', `${command}.v8`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const source = readFileSync(bundle, 'utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData,
+    importModuleDynamically: dynamicImport,
+  });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('beforeExit', () => {
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        const temporary = `${cacheFile}.${process.pid}`;
+        writeFileSync(temporary, script.createCachedData());
+        renameSync(temporary, cacheFile);
+      } catch {
+        // A read-only install: every run compiles the bundle, as without a cache.
+      }
+    });
+  }
+  return module.exports.main;
+}
+
+const main = await loadMain();
 
 // `strata ls | head`: a closed pipe ends the output, not the process with a stack trace.
 process.stdout.on('error', (error) => {

@@ -1,10 +1,13 @@
 /**
  * Build step (`npm run build`): bundles the command-line program (dist/compiler/, and the pure
- * JavaScript packages it imports) into a few ES module files under dist/bundle/cli/ with esbuild.
+ * JavaScript packages it imports) into one CommonJS file, dist/bundle/cli/strata.cjs, with esbuild.
  * Node loads about 290 modules for `strata compile` from dist/ and node_modules/ (zod, yaml and yargs
  * are a hundred files each or near); resolving, reading and compiling them one by one is a tenth of
- * a second before the first line of a project is read, on every command. bin/strata.js runs the
- * bundle when it is at least as new as dist/compiler/ (a `tsc` alone makes dist/ win).
+ * a second before the first line of a project is read, on every command. One script, unlike ES
+ * modules on Node 20, can also be compiled with V8's code cache: bin/strata.js keeps one per command.
+ * bin/strata.js runs the bundle when it is at least as new as dist/compiler/ (a `tsc` alone makes the
+ * modules win). Modules the code imports lazily stay lazy: esbuild wraps each in a function run on
+ * first import.
  *
  * Left outside the bundle, loaded from node_modules/ as they are: packages with files of their own
  * (PGlite's WebAssembly, Playwright's browser driver), the database drivers, and what the code already
@@ -17,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 /** Same depth as dist/compiler/cli/, so paths relative to `import.meta.url` (package.json, dist/docs-site/) hold. */
 const out = `${root}dist/bundle/cli`;
+export const BUNDLE_FILE = 'strata.cjs';
 
 const EXTERNAL = ['@electric-sql/pglite', 'pg', 'pg-copy-streams', 'nunjucks', '@dagrejs/dagre', 'playwright-core', 'chokidar', 'esbuild'];
 
@@ -26,15 +30,16 @@ async function bundleCli(): Promise<void> {
   await build({
     entryPoints: [`${root}dist/compiler/cli/main.js`],
     bundle: true,
-    // Chunks: each command's modules are still loaded only by the command that needs them.
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    outdir: out,
+    outfile: `${out}/${BUNDLE_FILE}`,
     external: EXTERNAL,
-    // CommonJS packages inside an ES module bundle call `require` for Node's own modules.
-    banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+    // `import()` of the packages left outside stays an import (PGlite is an ES module only).
+    supported: { 'dynamic-import': true },
+    // Every module's `import.meta.url` is the bundle's own (at dist/compiler/cli/'s depth, see above).
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     legalComments: 'eof',
     logLevel: 'warning',
   });
