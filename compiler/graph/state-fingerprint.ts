@@ -37,7 +37,8 @@ export function nodeFingerprint(
   const node = parsed.manifest.nodes[id];
   if (!node) return '';
   const body = node.resourceType === 'seed' ? undefined : portableBody(parsed, node, compiled);
-  return `${body === undefined ? seedFileHash(parsed.project.root, node.path) : hash(body)}.${configHash(node.config)}.${hash(macrosOf(parsed, node, macroHashes))}`;
+  const macros = macrosOf(parsed, node, macroHashes);
+  return `${body === undefined ? seedFileHash(parsed.project.root, node.path) : hash(body)}.${configHash(node.config)}.${macros === '' ? NO_MACROS : hash(macros)}`;
 }
 
 /**
@@ -156,6 +157,9 @@ function configHash(config: unknown): string {
   }
   return found;
 }
+
+/** The macros part of a node that calls no project macro (most of them). */
+const NO_MACROS = hash('');
 
 function hash(text: string | Buffer): string {
   return digest('sha1', text, 'hex').slice(0, 12);

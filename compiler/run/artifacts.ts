@@ -52,9 +52,13 @@ export class TargetWriter {
     const text = sql.endsWith('\n') ? sql : `${sql}\n`;
     const hash = digest('sha1', text, 'base64');
     const index = this.compiledIndex();
-    if (index.previous[key] !== hash || !this.fileExists(file)) writeFile(file, text);
-    index.next[key] = hash;
-    index.dirty = true;
+    if (index.previous[key] !== hash) {
+      writeFile(file, text);
+      index.next[key] = hash;
+      index.dirty = true;
+    } else if (!this.fileExists(file)) {
+      writeFile(file, text);
+    }
     return `${this.targetPath}/${key}`;
   }
 
@@ -91,7 +95,7 @@ export class TargetWriter {
     return this.index;
   }
 
-  /** Saves the index of compiled files (call once at the end of a command). */
+  /** Saves the index of compiled files (call once at the end of a command), if a file's text changed. */
   flush(): void {
     if (this.index?.dirty) writeFile(join(this.dir, 'compiled', INDEX_FILE), JSON.stringify(this.index.next));
   }
