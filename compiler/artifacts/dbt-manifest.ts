@@ -4,6 +4,7 @@
  */
 import { hash as digest } from 'node:crypto';
 import type { Manifest, ManifestNode } from '../manifest/types.js';
+import { dbtExposure } from './dbt-exposure.js';
 import { dbtMacro, dbtNodeJson, dbtSource, dbtUnitTest, macroIdIndex, type ArtifactContext } from './dbt-node.js';
 import { RawJson, StreamedObject } from './json-stream.js';
 
@@ -43,7 +44,7 @@ export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext,
       ),
     ],
     ['docs', {}],
-    ['exposures', {}],
+    ['exposures', new StreamedObject(() => Object.values(manifest.exposures ?? {}).map((exposure) => [exposure.id, dbtExposure(exposure, createdAt)] as const))],
     ['metrics', {}],
     ['groups', {}],
     ['selectors', {}],
@@ -65,7 +66,7 @@ export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext,
 }
 
 /**
- * `parent_map` and `child_map` over nodes, sources and unit tests, as dbt builds them: every id is a
+ * `parent_map` and `child_map` over nodes, sources, unit tests and exposures, as dbt builds them: every id is a
  * key of both, children in the order their parents were found.
  */
 function graphMaps(manifest: Manifest): [string, unknown][] {
@@ -87,6 +88,11 @@ function graphMaps(manifest: Manifest): [string, unknown][] {
       if (list) list.push(id);
       else children.set(parent, [id]);
     }
+  }
+  for (const exposure of Object.values(manifest.exposures ?? {})) {
+    parents.set(exposure.id, exposure.dependsOn.nodes);
+    children.set(exposure.id, []);
+    for (const parent of exposure.dependsOn.nodes) children.get(parent)?.push(exposure.id);
   }
   return [
     ['parent_map', new StreamedObject(() => parents)],

@@ -1,6 +1,6 @@
 /**
  * `strata docs generate`: compiles every node, writes manifest.json, reads the target's catalog into
- * catalog.json, and writes the static docs site into target/. `strata docs serve`: serves that folder.
+ * catalog.json, runs the dashboards' queries, and writes the static docs site into target/. `strata docs serve`: serves that folder.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { targetInfo } from '../artifacts/target-info.js';
 import type { Reporter } from '../diagnostics/reporter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { readCatalog, type CatalogRelations } from '../docs/catalog-query.js';
+import { dashboardData } from '../docs/dashboard-data.js';
 import { dbtCatalog, relationSchemas } from '../docs/dbt-catalog.js';
 import { readDocBlocks } from '../docs/doc-blocks.js';
 import { serveSite } from '../docs/serve-site.js';
@@ -45,13 +46,17 @@ export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Repo
   writer.flush();
 
   let relations: CatalogRelations | undefined;
+  let dashboards: Awaited<ReturnType<typeof dashboardData>> = { dashboards: [], problems: [] };
   if (!args.emptyCatalog) {
     const adapter = await openAdapter(project.target, { onNotice: (m) => reporter.info(m), access: 'shared' });
     try {
       relations = await readCatalog(adapter, relationSchemas(parsed.manifest));
+      dashboards = await dashboardData(parsed, adapter);
     } finally {
       await adapter.close();
     }
+  } else {
+    dashboards = await dashboardData(parsed, undefined);
   }
   const generatedAt = new Date().toISOString();
   const context = {
@@ -65,9 +70,12 @@ export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Repo
   const catalog = dbtCatalog(parsed.manifest, relations ?? new Map(), context);
   writeFileSync(join(writer.dir, 'catalog.json'), JSON.stringify(catalog));
   const data = siteData(parsed.manifest, relations, readJson(join(writer.dir, 'run_results.json')), generatedAt, readDocBlocks(project));
-  writeSite(writer.dir, data, siteSql(parsed.manifest));
+  writeSite(writer.dir, data, siteSql(parsed.manifest), dashboards.dashboards);
   const tables = Object.keys(catalog.nodes as object).length + Object.keys(catalog.sources as object).length;
-  reporter.info(`Catalog: ${args.emptyCatalog ? 'empty (--empty-catalog)' : `${tables} relations`}; site written to ${join(project.paths.target, 'index.html')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  const drawn = data.dashboards.length === 0 ? '' : `, ${data.dashboards.length} dashboard${data.dashboards.length === 1 ? '' : 's'}${args.emptyCatalog ? ' (no data: --empty-catalog)' : ''}`;
+  reporter.info(`Catalog: ${args.emptyCatalog ? 'empty (--empty-catalog)' : `${tables} relations`}${drawn}; site written to ${join(project.paths.target, 'index.html')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  // The site is written either way (the other dashboards, the lineage); the problems make the exit code.
+  if (dashboards.problems.length > 0) throw new StrataError(dashboards.problems);
   return 0;
 }
 

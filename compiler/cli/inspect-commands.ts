@@ -55,20 +55,24 @@ export function listCommand(args: CommonArgs & { output?: string; resourceType?:
   let ids = selection.ids;
   if (args.resourceType?.length) ids = ids.filter((id) => args.resourceType!.includes(manifest.nodes[id].resourceType));
   const nodes = ids.map((id) => manifest.nodes[id]);
+  // Exposures last, as dbt lists them; nothing runs for them.
+  const exposures = args.resourceType?.length && !args.resourceType.includes('exposure') ? [] : selection.exposures.map((id) => manifest.exposures![id]!);
   switch (args.output ?? 'selector') {
     case 'json': {
       const macroIds = macroIdIndex(manifest.macros, manifest.projectName);
       for (const n of nodes) print(JSON.stringify(dbtListEntry(n, macroIds)));
+      for (const e of exposures) print(JSON.stringify({ name: e.name, resource_type: 'exposure', package_name: e.packageName, original_file_path: e.path, unique_id: e.id, tags: e.tags, depends_on: { nodes: e.dependsOn.nodes } }));
       break;
     }
     case 'name':
-      for (const n of nodes) print(n.name);
+      for (const n of [...nodes, ...exposures]) print(n.name);
       break;
     case 'path':
-      for (const n of nodes) print(n.path);
+      for (const n of [...nodes, ...exposures]) print(n.path);
       break;
     default:
       for (const n of nodes) print(n.fqn.join('.'));
+      for (const e of exposures) print(`exposure:${e.fqn.join('.')}`);
   }
   return 0;
 }

@@ -55,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         selectOptions(y)
           .option('output', { alias: 'o', choices: ['selector', 'name', 'path', 'json'] as const, default: 'selector', describe: 'How to print each node' })
-          .option('resource-type', { type: 'array', string: true, choices: ['model', 'seed', 'snapshot', 'source', 'test', 'unit_test'], describe: 'Only these resource types' }),
+          .option('resource-type', { type: 'array', string: true, choices: ['model', 'seed', 'snapshot', 'source', 'test', 'unit_test', 'exposure'], describe: 'Only these resource types' }),
       run(async (a, r) => (await inspect()).listCommand(a as never, r)),
     )
     .command(

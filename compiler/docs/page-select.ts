@@ -6,11 +6,11 @@
 import { StrataError } from '../diagnostics/strata-error.js';
 import { Dag } from '../graph/dag.js';
 import { selectNodes } from '../graph/select-nodes.js';
-import type { Manifest, ManifestNode, SourceTable } from '../manifest/types.js';
+import type { Exposure, Manifest, ManifestNode, SourceTable } from '../manifest/types.js';
 import type { SiteNode } from './site-data.js';
 
 export interface PageSelection {
-  /** Nodes and sources selected, in dependency order; empty on error. */
+  /** Nodes, sources and exposures selected (sources first, exposures last); empty on error. */
   ids: string[];
   /** The first problem (a malformed selector, a term that matched nothing), for the page to show. */
   message?: string;
@@ -22,9 +22,11 @@ export interface PageSelection {
  * @example pageSelector(data.nodes)('+gold_customer_metrics').ids.includes('model.pagila.dim_customer') // true
  */
 export function pageSelector(nodes: readonly SiteNode[]): (select: string, exclude?: string) => PageSelection {
-  const manifest: Manifest = { projectName: '', nodes: {}, sources: {}, macros: {}, generatedAt: '' };
+  const exposures: Record<string, Exposure> = {};
+  const manifest: Manifest = { projectName: '', nodes: {}, sources: {}, exposures, macros: {}, generatedAt: '' };
   for (const node of nodes) {
     if (node.resourceType === 'source') manifest.sources[node.id] = node as unknown as SourceTable;
+    else if (node.resourceType === 'exposure') exposures[node.id] = node as unknown as Exposure;
     else manifest.nodes[node.id] = node as unknown as ManifestNode;
   }
   const dag = Dag.fromManifest(manifest);
@@ -32,7 +34,7 @@ export function pageSelector(nodes: readonly SiteNode[]): (select: string, exclu
   return (select, exclude) => {
     try {
       const selection = selectNodes(manifest, dag, { select: words(select), exclude: words(exclude) });
-      return { ids: [...selection.sources, ...selection.ids], message: selection.warnings[0]?.message };
+      return { ids: [...selection.sources, ...selection.ids, ...selection.exposures], message: selection.warnings[0]?.message };
     } catch (error) {
       if (error instanceof StrataError) return { ids: [], message: error.message };
       throw error;

@@ -29,7 +29,7 @@ export interface SiteColumn {
 
 export interface SiteNode {
   id: string;
-  resourceType: AnyNode['resourceType'];
+  resourceType: AnyNode['resourceType'] | 'exposure';
   name: string;
   packageName: string;
   path: string;
@@ -40,6 +40,8 @@ export interface SiteNode {
   sourceName?: string;
   test?: { name?: string; attachedNode?: string; columnName?: string };
   unitTest?: { model: string };
+  /** Exposures: what reads the project from outside it (a dashboard file's, or one of schema YAML). */
+  exposure?: { type: string; label?: string; owner: { name?: string; email?: string | string[] }; maturity?: string; url?: string; dashboard?: string };
   description: string;
   /** `schema.name` on the target; absent for tests and ephemeral models. */
   relation?: string;
@@ -57,6 +59,8 @@ export interface SiteData {
   runGeneratedAt: string | null;
   catalogRead: boolean;
   nodes: SiteNode[];
+  /** The dashboards of `dashboards/` (their tiles and rows are in assets/dashboards.js, loaded when one is opened). */
+  dashboards: { name: string; title: string; exposureId: string }[];
 }
 
 /**
@@ -116,8 +120,29 @@ export function siteData(manifest: Manifest, relations: CatalogRelations | undef
     if (run) entry.run = run;
     nodes.push(entry);
   }
+  for (const exposure of Object.values(manifest.exposures ?? {})) {
+    const { type, label, owner, maturity, url, dashboard } = exposure;
+    nodes.push({
+      id: exposure.id,
+      resourceType: 'exposure',
+      name: exposure.name,
+      packageName: exposure.packageName,
+      path: exposure.path,
+      fqn: exposure.fqn,
+      config: exposure.config,
+      dependsOn: { nodes: exposure.dependsOn.nodes },
+      tags: exposure.tags,
+      exposure: { type, label, owner, maturity, url, dashboard },
+      description: text(exposure.description),
+      columns: [],
+      stats: {},
+    });
+  }
+  const dashboards = Object.values(manifest.exposures ?? {})
+    .filter((e) => e.dashboard)
+    .map((e) => ({ name: e.dashboard!, title: e.label ?? e.name, exposureId: e.id }));
   const metadata = (runResults as { metadata?: { generated_at?: string } } | undefined)?.metadata;
-  return { projectName: manifest.projectName, generatedAt, runGeneratedAt: metadata?.generated_at ?? null, catalogRead: relations !== undefined, nodes };
+  return { projectName: manifest.projectName, generatedAt, runGeneratedAt: metadata?.generated_at ?? null, catalogRead: relations !== undefined, nodes, dashboards };
 }
 
 /** id → [raw SQL, compiled SQL], for the node pages. */

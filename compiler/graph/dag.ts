@@ -8,7 +8,10 @@
  * cannot overflow the stack, and every order is deterministic. Other stages see only this class.
  */
 import { StrataError } from '../diagnostics/strata-error.js';
-import type { AnyNode, Manifest, NodeId } from '../manifest/types.js';
+import type { AnyNode, Exposure, Manifest, NodeId } from '../manifest/types.js';
+
+/** A vertex: a node, a source, or an exposure (parents only, never run). */
+export type GraphNode = AnyNode | Exposure;
 
 /** A `dependsOn` entry naming an id that is neither a node nor a source of the manifest. */
 export interface UnknownDependency {
@@ -19,7 +22,7 @@ export interface UnknownDependency {
 export class Dag {
   /** Vertex i: its id, node, parents and children (as vertex numbers). */
   private readonly ids: NodeId[];
-  private readonly items: AnyNode[];
+  private readonly items: GraphNode[];
   private readonly parentsOf: Adjacency;
   private readonly childrenOf: Adjacency;
   private readonly indexOf: Map<string, number>;
@@ -28,7 +31,7 @@ export class Dag {
   private orderPosition: Int32Array | undefined;
   private order: NodeId[] | undefined;
 
-  private constructor(items: AnyNode[], ids: NodeId[], indexOf: Map<string, number>, parentsOf: Adjacency, unknown: UnknownDependency[]) {
+  private constructor(items: GraphNode[], ids: NodeId[], indexOf: Map<string, number>, parentsOf: Adjacency, unknown: UnknownDependency[]) {
     this.items = items;
     this.ids = ids;
     this.indexOf = indexOf;
@@ -38,7 +41,7 @@ export class Dag {
   }
 
   /**
-   * A vertex per node and per source; an edge parent → child for each `dependsOn.nodes` entry.
+   * A vertex per node, source and exposure; an edge parent → child for each `dependsOn.nodes` entry.
    * Entries naming ids missing from the manifest get no edge (render reports unknown refs); they are
    * listed by `unknownDependencies()`.
    *
@@ -48,7 +51,8 @@ export class Dag {
    *   dag.children(nodeId('model.pagila.stg_customer')); // ['model.pagila.dim_customer', ...]
    */
   static fromManifest(manifest: Manifest): Dag {
-    const items: AnyNode[] = [...Object.values(manifest.sources), ...Object.values(manifest.nodes)];
+    const items: GraphNode[] = [...Object.values(manifest.sources), ...Object.values(manifest.nodes)];
+    if (manifest.exposures) items.push(...Object.values(manifest.exposures));
     const count = items.length;
     const ids: NodeId[] = new Array(count);
     const indexOf = new Map<string, number>();
@@ -82,8 +86,8 @@ export class Dag {
     return this.indexOf.has(id);
   }
 
-  /** The manifest node or source behind a vertex. */
-  node(id: NodeId): AnyNode | undefined {
+  /** The manifest node, source or exposure behind a vertex. */
+  node(id: NodeId): GraphNode | undefined {
     const index = this.indexOf.get(id);
     return index === undefined ? undefined : this.items[index];
   }

@@ -3,8 +3,8 @@
  * no files, no database, no printing; problems come back as diagnostics.
  */
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
-import { isTestNode, type AnyNode, type Manifest, type ManifestNode, type NodeId, type SourceTable } from '../manifest/types.js';
-import type { Dag } from './dag.js';
+import { isTestNode, type AnyNode, type Manifest, type NodeId } from '../manifest/types.js';
+import type { Dag, GraphNode } from './dag.js';
 import { parseSelector, type SelectorTerm, type SelectorUnion } from './selector-parse.js';
 
 /**
@@ -29,6 +29,8 @@ export interface Selection {
   ids: NodeId[];
   /** Sources the selection reached (`+x`, `source:pagila`, ...), in dependency order. Never executed. */
   sources: NodeId[];
+  /** Exposures the selection reached (`exposure:x`, `gold_customer_metrics+`), in dependency order. Never executed. */
+  exposures: NodeId[];
   /** `STR304` warnings: a term (or an intersection) that matched no enabled node. */
   warnings: Diagnostic[];
 }
@@ -68,7 +70,7 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
     disabled: [],
     warnings: [],
   };
-  for (const node of [...Object.values(manifest.sources), ...Object.values(manifest.nodes)]) {
+  for (const node of [...Object.values(manifest.sources), ...Object.values(manifest.nodes), ...Object.values(manifest.exposures ?? {})]) {
     (node.config.enabled === false ? context.disabled : context.enabled).push(node);
   }
   if (!options.state) requireNoState(select, exclude);
@@ -90,12 +92,13 @@ export function selectNodes(manifest: Manifest, dag: Dag, options: SelectOptions
 
   const ids: NodeId[] = [];
   const sources: NodeId[] = [];
+  const exposures: NodeId[] = [];
   for (const id of dag.topologicalOrder(selected)) {
     const node = dag.node(id);
     if (!node || node.config.enabled === false) continue;
-    (node.resourceType === 'source' ? sources : ids).push(id);
+    (node.resourceType === 'source' ? sources : node.resourceType === 'exposure' ? exposures : ids).push(id);
   }
-  return { ids, sources, warnings: context.warnings };
+  return { ids, sources, exposures, warnings: context.warnings };
 }
 
 /**
@@ -114,8 +117,8 @@ function selectEverything(context: EvalContext): Set<NodeId> {
 interface EvalContext {
   dag: Dag;
   state: StateCheck | undefined;
-  enabled: AnyNode[];
-  disabled: AnyNode[];
+  enabled: GraphNode[];
+  disabled: GraphNode[];
   warnings: Diagnostic[];
 }
 
@@ -175,7 +178,7 @@ function requireNoState(...unions: SelectorUnion[]): void {
   }
 }
 
-function testParents(node: ManifestNode | SourceTable): NodeId[] {
+function testParents(node: GraphNode): NodeId[] {
   if (node.resourceType === 'unit_test') return node.unitTest ? [node.unitTest.model] : [];
   if (node.resourceType !== 'test') return [];
   const attached = node.test?.attachedNode;
@@ -183,7 +186,7 @@ function testParents(node: ManifestNode | SourceTable): NodeId[] {
 }
 
 /** The predicate of one term's method and value, before graph operators. */
-function termMatcher(term: SelectorTerm, context: EvalContext): (node: AnyNode) => boolean {
+function termMatcher(term: SelectorTerm, context: EvalContext): (node: GraphNode) => boolean {
   const value = term.value;
   const like = globMatcher(value);
   switch (term.method) {
@@ -215,8 +218,11 @@ function termMatcher(term: SelectorTerm, context: EvalContext): (node: AnyNode) 
       return (node) => like(node.packageName);
     case 'test_name':
       return (node) => node.resourceType === 'test' && like(node.test?.name ?? node.name);
+    case 'exposure':
+      return (node) => node.resourceType === 'exposure' && like(node.name);
     case 'state':
-      return (node) => context.state!(node, value);
+      // An exposure builds nothing: it is new or modified only through what it reads (`state:modified+`).
+      return (node) => node.resourceType !== 'exposure' && context.state!(node, value);
   }
 }
 
@@ -258,7 +264,7 @@ function fqnMatcher(selector: string): (fqn: readonly string[]) => boolean {
 }
 
 /** A bare folder name: one of the path's directories, or of the fqn's parts above the name. */
-function folderMatcher(value: string): (node: AnyNode) => boolean {
+function folderMatcher(value: string): (node: GraphNode) => boolean {
   const like = globMatcher(value);
   const inFqn = (fqn: readonly string[]): boolean => {
     for (let i = 0; i < fqn.length - 1; i++) if (like(fqn[i]!)) return true;
@@ -272,7 +278,7 @@ function folderMatcher(value: string): (node: AnyNode) => boolean {
 }
 
 /** `path:models/gold` (a folder, recursively), `path:models/gold/x.sql`, `path:models/gold/x`, globs. */
-function pathMatcher(value: string): (node: AnyNode) => boolean {
+function pathMatcher(value: string): (node: GraphNode) => boolean {
   const wanted = value.replace(/^\.\//, '').replace(/\/+$/, '');
   const like = globMatcher(wanted);
   return (node) => {
@@ -287,7 +293,7 @@ function pathMatcher(value: string): (node: AnyNode) => boolean {
 }
 
 /** `source:pagila`, `source:pagila.customer`, `source:<package>.pagila.customer`. */
-function sourceMatcher(value: string): (node: AnyNode) => boolean {
+function sourceMatcher(value: string): (node: GraphNode) => boolean {
   const parts = value.split('.').map(globMatcher);
   return (node) => {
     if (node.resourceType !== 'source') return false;
@@ -297,8 +303,8 @@ function sourceMatcher(value: string): (node: AnyNode) => boolean {
   };
 }
 
-function tagsOf(node: AnyNode): string[] {
-  return node.resourceType === 'source' ? [...node.tags, ...node.config.tags] : node.config.tags;
+function tagsOf(node: GraphNode): string[] {
+  return node.resourceType === 'source' || node.resourceType === 'exposure' ? [...node.tags, ...node.config.tags] : node.config.tags;
 }
 
 /** `config.materialized` → `['table']`; an array value gives its elements; nested keys follow objects. */

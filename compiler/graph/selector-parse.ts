@@ -23,6 +23,7 @@ export type SelectorMethod =
   | 'fqn'
   | 'package'
   | 'test_name'
+  | 'exposure'
   | 'state';
 
 export interface SelectorTerm {
@@ -67,10 +68,11 @@ export const SELECTOR_METHODS: readonly string[] = [
   'fqn',
   'package',
   'test_name',
+  'exposure',
   'state',
 ];
 
-const RESOURCE_TYPES: readonly ResourceType[] = ['model', 'seed', 'snapshot', 'test', 'unit_test', 'source'];
+const RESOURCE_TYPES: readonly (ResourceType | 'exposure')[] = ['model', 'seed', 'snapshot', 'test', 'unit_test', 'source', 'exposure'];
 const TEST_TYPES = ['generic', 'singular', 'unit'];
 const STATE_VALUES = /^(new|modified(\.[a-z_]+)?)$/;
 

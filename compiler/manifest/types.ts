@@ -162,6 +162,40 @@ export interface SourceTable {
 
 export type AnyNode = ManifestNode | SourceTable;
 
+export type ExposureType = 'dashboard' | 'notebook' | 'analysis' | 'ml' | 'application';
+
+/**
+ * A dbt exposure: something outside the project that reads its models (a dashboard, a notebook, an
+ * application), declared under `exposures:` in schema YAML or by a dashboard file of `dashboards/`.
+ * A vertex of the graph with parents and no children; nothing runs for it.
+ */
+export interface Exposure {
+  /** `exposure.pagila.customer_health`. */
+  id: NodeId;
+  resourceType: 'exposure';
+  name: string;
+  label?: string;
+  type: ExposureType;
+  packageName: string;
+  /** The YAML file that declares it (a schema file, or the dashboard file). */
+  path: string;
+  fqn: string[];
+  owner: { name?: string; email?: string | string[] };
+  description?: string;
+  url?: string;
+  maturity?: 'low' | 'medium' | 'high';
+  tags: string[];
+  meta: Record<string, unknown>;
+  config: { enabled: boolean; tags: string[]; meta: Record<string, unknown> };
+  dependsOn: { nodes: NodeId[] };
+  refs: RefCall[];
+  sources: SourceCall[];
+  /** Where it is declared. */
+  position: SourcePosition;
+  /** Set for the exposures of dashboard files: the dashboard's name in the docs site. */
+  dashboard?: string;
+}
+
 export interface MacroInfo {
   name: string;
   path: string;
@@ -175,6 +209,8 @@ export interface Manifest {
   nodes: Record<string, ManifestNode>;
   sources: Record<string, SourceTable>;
   macros: Record<string, MacroInfo>;
+  /** Exposures by id; absent in manifests built without any. */
+  exposures?: Record<string, Exposure>;
   /** Parent → children map is derived by graph/; this holds nothing derived. */
   generatedAt: string;
 }

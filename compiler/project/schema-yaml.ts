@@ -3,6 +3,7 @@ import { diagnosticsCollector, type Diagnostic } from '../diagnostics/strata-err
 import type { ColumnInfo } from '../manifest/types.js';
 import type { ProjectFile } from './project-files.js';
 import { isPlainObject } from './config-tree.js';
+import { exposureDefinitions, exposureEntry, type ExposureDefinition } from './exposure-yaml.js';
 import { parseYamlFile, validateYaml, type YamlFile } from './yaml-file.js';
 
 /** Where a YAML entry sits. */
@@ -65,6 +66,7 @@ export interface SchemaProperties {
   sources: SourceDefinition[];
   tests: TestDefinition[];
   unitTests: UnitTestDefinition[];
+  exposures: ExposureDefinition[];
 }
 
 const TEST_CONFIG_KEYS = new Set([
@@ -118,6 +120,7 @@ const schemaFile = z
     seeds: z.array(nodeEntry).nullish(),
     sources: z.array(sourceEntry).nullish(),
     unit_tests: z.array(unitTestEntry).nullish(),
+    exposures: z.array(exposureEntry).nullish(),
   })
   .passthrough();
 
@@ -127,7 +130,7 @@ const schemaFile = z
  * so one typo does not turn every source of the project into an "unknown source".
  */
 export function readSchemaProperties(files: ProjectFile[], problems: Diagnostic[] = []): SchemaProperties {
-  const result: SchemaProperties = { models: new Map(), seeds: new Map(), sources: [], tests: [], unitTests: [] };
+  const result: SchemaProperties = { models: new Map(), seeds: new Map(), sources: [], tests: [], unitTests: [], exposures: [] };
   const collect = diagnosticsCollector(problems);
   for (const file of files) collect(() => readOne(file, result, problems));
   return result;
@@ -202,6 +205,8 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
       ...place(['unit_tests', index]),
     });
   });
+
+  out.exposures.push(...exposureDefinitions(yaml, data.exposures ?? [], problems));
 }
 
 function columnsOf(columns: z.infer<typeof column>[] | undefined): Record<string, ColumnInfo> {

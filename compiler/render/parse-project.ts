@@ -9,6 +9,8 @@ import { parseTemplate, type ParsedTemplate } from './parse-template.js';
 import type { RenderContext } from './render-scope.js';
 import { Renderer } from './renderer.js';
 import { unitTestNodes } from './unit-test-nodes.js';
+import { dashboardExposures, exposureNodes } from './exposure-nodes.js';
+import { readDashboards, type DashboardDefinition } from '../dashboards/dashboard-file.js';
 import { applySnapshotTargetSchemas, snapshotNodes } from './snapshot-nodes.js';
 import { baseConfig, finishConfig, fqnOf, nodeBase, normalizeLists, renderConfigTree } from './node-config.js';
 import { genericTestNode } from './generic-test-nodes.js';
@@ -23,6 +25,8 @@ export interface ParsedProject {
   templates: Map<NodeId, ParsedTemplate>;
   renderer: Renderer;
   properties: SchemaProperties;
+  /** The dashboard files of `dashboards/`, each an exposure of type dashboard in the manifest. */
+  dashboards: DashboardDefinition[];
   /** Problems that do not stop the command (printed once). */
   warnings: Diagnostic[];
 }
@@ -231,6 +235,9 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   }
 
   resolveDependencies(project.name, nodes, sources, disabled, problems, switchedOff);
+  const dashboards = readDashboards(project.root, problems);
+  const exposureDefinitions = [...properties.exposures, ...dashboardExposures(renderer, project.target.schema, dashboards, collect)];
+  const exposures = exposureNodes(project.name, exposureDefinitions, nodes, sources, disabled, switchedOff, problems);
   // Unit tests, once the refs of the models they test are known.
   if (problems.length === 0) {
     for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);
@@ -244,12 +251,13 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     projectName: project.name,
     nodes: Object.fromEntries(nodes),
     sources: Object.fromEntries(sources),
+    exposures: Object.fromEntries(exposures),
     macros: Object.fromEntries(
       [...renderer.macros].map(([key, m]) => [key, { name: m.name, path: m.path, dependsOn: m.calls, checksum: '' }]),
     ),
     generatedAt: context.runStartedAt.toISOString(),
   };
-  return { project, manifest, templates, renderer, properties, warnings };
+  return { project, manifest, templates, renderer, properties, dashboards, warnings };
 }
 
 /**

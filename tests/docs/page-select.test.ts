@@ -31,13 +31,16 @@ describe('the docs page selector', () => {
     ['+gold_customer_metrics,config.materialized:table', ''],
     ['', 'resource_type:test'],
     ['+gold_platform_metrics', 'dim_film'],
+    ['+exposure:customer_health', ''],
+    ['gold_customer_rfm+', ''],
+    ['resource_type:exposure', ''],
   ])('select %j exclude %j as the CLI does', (select, exclude) => {
     const words = (text: string) => text.split(/\s+/).filter(Boolean);
     const cli = selectNodes(manifest, dag, { select: words(select), exclude: words(exclude) });
     const page = inPage(select, exclude);
     expect(page.message).toBeUndefined();
     expect(page.ids.length).toBeGreaterThan(0);
-    expect(page.ids).toEqual([...cli.sources, ...cli.ids]);
+    expect(page.ids).toEqual([...cli.sources, ...cli.ids, ...cli.exposures]);
   });
 
   it('reports a malformed selector and a term that matched nothing as messages', () => {

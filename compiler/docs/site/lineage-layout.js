@@ -8,7 +8,7 @@
 export const LAYOUT_LIMIT = 300;
 
 const BOX_HEIGHT = 26;
-const LINEAGE_TYPES = new Set(['model', 'seed', 'snapshot', 'source']);
+const LINEAGE_TYPES = new Set(['model', 'seed', 'snapshot', 'source', 'exposure']);
 
 export function isLineageNode(node) {
   return LINEAGE_TYPES.has(node.resourceType);
@@ -21,6 +21,7 @@ export function boxWidth(label) {
 /** The folder a node is shown in when the graph is collapsed: `models/gold`, or `source:pagila`. */
 export function folderOf(node) {
   if (node.resourceType === 'source') return `source:${node.sourceName}`;
+  if (node.resourceType === 'exposure') return 'exposures';
   const slash = node.path.lastIndexOf('/');
   return slash < 0 ? '.' : node.path.slice(0, slash);
 }
@@ -58,7 +59,7 @@ export function layoutSelection(ids, byId) {
       seen.add(`${from}>${to}`);
       groupEdges.push({ from, to });
     }
-    const items = [...groups.values()].map((g) => ({ ...g, label: `${g.key} (${g.count})`, selector: g.key.startsWith('source:') ? g.key : `path:${g.key}` }));
+    const items = [...groups.values()].map((g) => ({ ...g, label: `${g.key} (${g.count})`, selector: g.key.startsWith('source:') ? g.key : g.key === 'exposures' ? 'resource_type:exposure' : `path:${g.key}` }));
     return { mode: 'folders', ...dagreLayout(items, transitiveReduction(groupEdges)) };
   }
   return { mode: 'columns', ...columnLayout(nodes, edges) };

@@ -1,6 +1,7 @@
 // The docs page: reads the data embedded by `strata docs generate` (window.STRATA_DOCS), evaluates the
 // selector box with Strata's own selector modules, draws the lineage, shows a node's page from the
-// URL's hash (#!/node/<id>), and searches. Timings are left as performance marks for the benchmark:
+// URL's hash (#!/node/<id>), opens dashboards (#!/dashboard/<name>?filter=value, their script and data
+// loaded on first use), and searches. Timings are left as performance marks for the benchmark:
 // `strata:first-paint` and `strata:filter` (measures).
 import { pageSelector } from '../page-select.ts';
 import { isLineageNode, layoutSelection } from './lineage-layout.js';
@@ -69,6 +70,54 @@ function currentId() {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
+/** `#!/dashboard/<name>?tier=Gold` → { name, selected: { tier: 'Gold' } }. */
+function currentDashboard() {
+  const match = /^#!\/dashboard\/([^?]+)(?:\?(.*))?$/.exec(location.hash);
+  if (!match) return null;
+  const selected = {};
+  for (const [key, value] of new URLSearchParams(match[2] ?? '')) selected[key] = value;
+  return { name: decodeURIComponent(match[1]), selected };
+}
+
+/** Loads a script of assets/ once; resolves when it has run. */
+const loaded = new Map();
+function loadScript(src) {
+  if (!loaded.has(src)) {
+    loaded.set(src, new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`could not load ${src}`));
+      document.body.appendChild(script);
+    }));
+  }
+  return loaded.get(src);
+}
+
+async function showDashboard(route) {
+  $('lineage').hidden = true;
+  $('panel').hidden = true;
+  const section = $('dashboard');
+  section.hidden = false;
+  markView(route.name);
+  if (!window.strataDashboards) {
+    section.innerHTML = '<p><em>Loading the dashboard…</em></p>';
+    await loadScript('assets/dashboards.js');
+    await loadScript('assets/strata-dashboards.js');
+  }
+  if (currentDashboard()?.name !== route.name) return;
+  window.strataDashboards.show(route.name, section, route.selected, (selected) => {
+    const query = new URLSearchParams(Object.entries(selected).filter(([, v]) => v !== null && v !== undefined)).toString();
+    history.replaceState(null, '', `#!/dashboard/${encodeURIComponent(route.name)}${query ? `?${query}` : ''}`);
+  });
+  afterPaint(() => performance.mark('strata:dashboard'));
+}
+
+function markView(name) {
+  document.body.classList.toggle('view-dashboard', Boolean(name));
+  for (const link of document.querySelectorAll('#views a')) link.classList.toggle('active', link.getAttribute('data-view') === (name ? `dashboard:${name}` : 'lineage'));
+}
+
 function openNode(id) {
   location.hash = `#!/node/${encodeURIComponent(id)}`;
 }
@@ -80,6 +129,18 @@ function closeNode() {
 }
 
 function showRoute() {
+  const dashboard = currentDashboard();
+  if (dashboard) {
+    showDashboard(dashboard);
+    return;
+  }
+  if (!$('dashboard').hidden) {
+    $('dashboard').hidden = true;
+    window.strataDashboards?.dispose();
+    $('lineage').hidden = false;
+    view.fit();
+  }
+  markView(null);
   const id = currentId();
   const node = id && byId.get(id);
   const panel = $('panel');
@@ -95,13 +156,14 @@ function showRoute() {
 }
 
 function legend() {
-  const types = ['model', 'seed', 'snapshot', 'source'].map((t) => `<span><i style="background:var(--${t})"></i>${t}</span>`);
+  const types = ['model', 'seed', 'snapshot', 'source', 'exposure'].map((t) => `<span><i style="background:var(--${t})"></i>${t}</span>`);
   const statuses = ['success', 'error', 'warn', 'skipped', 'none'].map((s) => `<span><i style="border-color:var(--${s})"></i>${s === 'none' ? 'not run' : s}</span>`);
   $('legend').innerHTML = [...types, ...statuses].join('');
 }
 
 function wire() {
   $('project-name').textContent = `${data.projectName} docs`;
+  $('dashboard-links').innerHTML = (data.dashboards ?? []).map((d) => `<a href="#!/dashboard/${encodeURIComponent(d.name)}" data-view="dashboard:${escapeHtml(d.name)}">${escapeHtml(d.title)}</a>`).join('');
   document.title = `${data.projectName} · Strata docs`;
   $('apply').addEventListener('click', applySelection);
   $('fit').addEventListener('click', () => view.fit());
@@ -157,6 +219,7 @@ window.strataDocs = {
     return applySelection();
   },
   open: openNode,
+  openDashboard: (name) => (location.hash = `#!/dashboard/${encodeURIComponent(name)}`),
   timings: () => timings,
   boot: () => bootTimings,
   escapeHtml,

@@ -10,6 +10,7 @@ export function nodePageHtml(node, context) {
   parts.push(`<span class="kind">${escapeHtml(node.resourceType)}</span> ${statusBadge(node.run?.status)}`);
   parts.push(`<h1 id="node-title">${escapeHtml(node.name)}</h1>`);
   parts.push(`<div class="description">${node.description ? renderMarkdown(node.description) : '<p><em>No description.</em></p>'}</div>`);
+  if (node.exposure) parts.push(exposureDetails(node));
   parts.push(`<h2>Details</h2><dl class="details">${details(node)}</dl>`);
   if (node.run) parts.push(`<h2>Last run</h2><dl class="details">${lastRun(node.run)}</dl>`);
   if (node.test) parts.push(testDetails(node, context));
@@ -21,7 +22,7 @@ export function nodePageHtml(node, context) {
   parts.push(`<h2>Upstream (${upstream.length})</h2>${linkList(upstream)}`);
   parts.push(`<h2>Downstream (${downstream.length})</h2>${linkList(downstream)}`);
   const sql = context.sql?.[node.id];
-  if (node.resourceType !== 'source' && node.resourceType !== 'seed') {
+  if (node.resourceType !== 'source' && node.resourceType !== 'seed' && node.resourceType !== 'exposure') {
     if (!sql) parts.push(`<h2>SQL</h2><p><em>Loading…</em></p>`);
     else {
       if (sql[0]) parts.push(`<h2>Source SQL</h2><pre><code class="sql raw">${highlightSql(sql[0])}</code></pre>`);
@@ -56,6 +57,21 @@ function details(node) {
     .filter(([, value]) => value !== undefined && value !== null && value !== '')
     .map(([label, value]) => `<dt>${label}</dt><dd${label === 'indexes' ? ' style="white-space:pre-wrap"' : ''}>${escapeHtml(value)}</dd>`)
     .join('');
+}
+
+/** What an exposure is and who owns it; a dashboard's opens from here. Its url is text, never a live link. */
+function exposureDetails(node) {
+  const { type, label, owner, maturity, url, dashboard } = node.exposure;
+  const email = [owner?.email ?? []].flat().join(', ');
+  const rows = [
+    ['type', escapeHtml(type)],
+    ['label', escapeHtml(label ?? '')],
+    ['owner', escapeHtml([owner?.name, email].filter(Boolean).join(' · '))],
+    ['maturity', escapeHtml(maturity ?? '')],
+    ['url', url ? `<code>${escapeHtml(url)}</code>` : ''],
+    ['dashboard', dashboard ? `<a class="open-dashboard" href="#!/dashboard/${encodeURIComponent(dashboard)}">Open the dashboard</a>` : ''],
+  ];
+  return `<h2>Exposure</h2><dl class="details">${rows.filter(([, v]) => v).map(([l, v]) => `<dt>${l}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 
 function lastRun(run) {
