@@ -7,6 +7,7 @@ import type { Manifest, ManifestNode } from '../manifest/types.js';
 import { dbtExposure } from './dbt-exposure.js';
 import { dbtMacro, dbtNodeJson, dbtSource, dbtUnitTest, macroIdIndex, type ArtifactContext } from './dbt-node.js';
 import { RawJson, StreamedObject } from './json-stream.js';
+import { dbtDocs, dbtGroupMap, dbtGroups } from './dbt-docs-groups.js';
 
 export const MANIFEST_SCHEMA = 'https://schemas.getdbt.com/dbt/manifest/v12.json';
 /** The dbt release whose published schemas our artifacts follow; tools gate features on it. */
@@ -43,14 +44,14 @@ export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext,
         }),
       ),
     ],
-    ['docs', {}],
+    ['docs', dbtDocs(manifest)],
     ['exposures', new StreamedObject(() => Object.values(manifest.exposures ?? {}).map((exposure) => [exposure.id, dbtExposure(exposure, createdAt)] as const))],
     ['metrics', {}],
-    ['groups', {}],
+    ['groups', dbtGroups(manifest)],
     ['selectors', {}],
     ['disabled', {}],
     ...graphMaps(manifest),
-    ['group_map', {}],
+    ['group_map', dbtGroupMap(manifest)],
     ['saved_queries', {}],
     ['semantic_models', {}],
     [

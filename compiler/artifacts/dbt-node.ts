@@ -66,10 +66,11 @@ const EMPTY_CHECKSUM = { name: 'none', checksum: '' };
  */
 export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroIds: MacroIds, compiledPath: string | null, createdAt: number): string {
   const isTest = node.resourceType === 'test';
-  const kind = node.resourceType === 'seed' || node.resourceType === 'snapshot' ? node.resourceType : isTest ? 'test' : 'model';
+  // An analysis has a model's config and the fields of compiled code, without a model's own (access, version).
+  const kind = node.resourceType === 'seed' || node.resourceType === 'snapshot' ? node.resourceType : isTest ? 'test' : node.resourceType === 'analysis' ? 'snapshot' : 'model';
   const config = configOf(node, kind);
   const generic = isTest && node.test?.name !== undefined;
-  const built = !isTest && node.config.materialized !== 'ephemeral';
+  const built = !isTest && node.config.materialized !== 'ephemeral' && node.resourceType !== 'analysis';
   const macros = node.dependsOn.macros.length === 0 ? [] : node.dependsOn.macros.map(macroIds);
   const compiled = node.compiledSql !== undefined;
   // Written as text, key by key (an object literal handed to JSON.stringify cost twice as much at
@@ -90,7 +91,7 @@ export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroI
     text += `,"depends_on":{"macros":${q(macros)}}`;
   } else {
     let refs = '';
-    for (const r of node.refs) refs += `${refs === '' ? '' : ','}{"name":${q(r.name)},"package":${r.package === undefined ? 'null' : q(r.package)},"version":null}`;
+    for (const r of node.refs) refs += `${refs === '' ? '' : ','}{"name":${q(r.name)},"package":${r.package === undefined ? 'null' : q(r.package)},"version":${r.version === undefined ? 'null' : q(r.version)}}`;
     let sources = '';
     for (const c of node.sources) sources += `${sources === '' ? '' : ','}[${q(c.source)},${q(c.table)}]`;
     text +=
@@ -106,7 +107,16 @@ export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroI
       `,"column_name":${q(test.columnName ?? null)},"file_key_name":${q(fileKeyName(test.attachedNode))}` +
       `,"attached_node":${q(attachedNode(test.attachedNode))},"test_metadata":${q({ name: test.name, kwargs: genericKwargs(node), namespace: null })}`;
   }
+  if (node.version !== undefined || node.config.group !== undefined) return `${text},${ownedFields(node, kind)}}`;
   return `${text},${CONSTANT_FIELDS[kind]}}`;
+}
+
+/** The constant fields, with a node's group and (for a version of a model) its version and latest version. */
+function ownedFields(node: ManifestNode, kind: keyof typeof CONSTANT_FIELDS): string {
+  const fields = JSON.parse(`{${CONSTANT_FIELDS[kind]}}`) as Record<string, unknown>;
+  fields.group = typeof node.config.group === 'string' ? node.config.group : null;
+  if (kind === 'model') Object.assign(fields, { version: node.version ?? null, latest_version: node.latestVersion ?? null });
+  return JSON.stringify(fields).slice(1, -1);
 }
 
 /** dbt's node keys whose value is the same for every node of a kind. */
@@ -210,20 +220,20 @@ export function dbtSource(source: SourceTable, context: ArtifactContext, created
     unique_id: source.id,
     fqn: source.fqn,
     source_name: source.sourceName,
-    source_description: '',
+    source_description: source.sourceDescription ?? '',
     loader: '',
     identifier: source.identifier,
     quoting: { database: null, schema: null, identifier: null, column: null },
-    loaded_at_field: null,
+    loaded_at_field: source.loadedAtField ?? null,
     loaded_at_query: null,
-    freshness: { warn_after: { count: null, period: null }, error_after: { count: null, period: null }, filter: null },
+    freshness: dbtFreshness(source),
     external: null,
     description: source.description ?? '',
     columns: dbtColumns(source.columns),
     meta: {},
     source_meta: {},
     tags: source.tags,
-    config: { enabled: source.config.enabled !== false, event_time: null, freshness: null, loaded_at_field: null, loaded_at_query: null, meta: {}, tags: source.config.tags },
+    config: { enabled: source.config.enabled !== false, event_time: null, freshness: source.freshness ? dbtFreshness(source) : null, loaded_at_field: source.loadedAtField ?? null, loaded_at_query: null, meta: {}, tags: source.config.tags },
     patch_path: null,
     unrendered_config: {},
     relation_name: relationName(context.database, source.schema, source.identifier),
@@ -232,6 +242,12 @@ export function dbtSource(source: SourceTable, context: ArtifactContext, created
     unrendered_schema: null,
     doc_blocks: [],
   };
+}
+
+/** dbt's `FreshnessThreshold` of a source table (all nulls when it has none). */
+export function dbtFreshness(source: SourceTable): { warn_after: unknown; error_after: unknown; filter: string | null } {
+  const time = (t: { count: number; period: string } | undefined) => ({ count: t?.count ?? null, period: t?.period ?? null });
+  return { warn_after: time(source.freshness?.warn_after), error_after: time(source.freshness?.error_after), filter: source.freshness?.filter ?? null };
 }
 
 export function dbtMacro(key: string, macro: MacroInfo, context: ArtifactContext, macroIds: MacroIds, createdAt: number): Record<string, unknown> {

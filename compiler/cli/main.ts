@@ -49,13 +49,24 @@ export async function main(argv: string[]): Promise<number> {
     .command('snapshot', 'Record the changes of the selected snapshots in their history tables', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('snapshot', a as never, r)))
     .command('test', 'Run the selected data tests', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('test', a as never, r)))
     .command('compile', 'Render the selected nodes to target/compiled/ (no database)', (y) => selectOptions(y), run(async (a, r) => (await inspect()).compileCommand(a as never, r)))
+    .command('parse', 'Parse the project and write target/manifest.json (no database, nothing compiled)', (y) => y, run(async (a, r) => (await import('./parse-command.js')).parseCommand(a as never, r)))
+    .command('source', 'Commands on sources: freshness', (y) =>
+      y
+        .command(
+          'freshness',
+          "Check the selected sources' freshness (loaded_at_field against warn_after / error_after) and write target/sources.json",
+          (f) => selectOptions(f).option('output', { alias: 'o', type: 'string', describe: 'Where to write sources.json (default: target/sources.json)' }),
+          run(async (a, r) => (await import('./freshness-command.js')).sourceFreshnessCommand(a as never, r)),
+        )
+        .demandCommand(1, 'Give a source command: freshness'),
+    )
     .command(
       ['ls', 'list'],
       'List the selected nodes in DAG order',
       (y) =>
         selectOptions(y)
           .option('output', { alias: 'o', choices: ['selector', 'name', 'path', 'json'] as const, default: 'selector', describe: 'How to print each node' })
-          .option('resource-type', { type: 'array', string: true, choices: ['model', 'seed', 'snapshot', 'source', 'test', 'unit_test', 'exposure'], describe: 'Only these resource types' }),
+          .option('resource-type', { type: 'array', string: true, choices: ['model', 'seed', 'snapshot', 'source', 'test', 'unit_test', 'exposure', 'analysis'], describe: 'Only these resource types' }),
       run(async (a, r) => (await inspect()).listCommand(a as never, r)),
     )
     .command(
@@ -104,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 build', 'Build everything on the default target')
     .example('$0 build --select +gold --target postgres --threads 4', 'The gold layer and all it needs, on Postgres')
     .example("$0 ls --select 'tag:gold,config.materialized:table'", 'Gold tables')
-    .demandCommand(1, 'Give a command: build, watch, run, seed, snapshot, test, compile, ls, show, docs, clean, deps or debug')
+    .demandCommand(1, 'Give a command: build, watch, run, seed, snapshot, test, compile, parse, ls, show, source freshness, docs, clean, deps or debug')
     .strict()
     .recommendCommands()
     .help()

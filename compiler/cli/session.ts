@@ -134,5 +134,5 @@ export function describeProject(session: Session): string {
   counts.set('source', Object.keys(session.parsed.manifest.sources).length);
   const macros = [...session.parsed.renderer.macros.values()].filter((m) => m.path !== '(builtin)').length;
   counts.set('macro', macros);
-  return `Found ${[...counts].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ')}`;
+  return `Found ${[...counts].map(([k, n]) => `${n} ${n === 1 ? k : k === 'analysis' ? 'analyses' : `${k}s`}`).join(', ')}`;
 }

@@ -60,6 +60,11 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR191: { meaning: 'a malformed dashboard file', raisedIn: ['dashboards/dashboard-file.ts'] },
   STR192: { meaning: 'a dashboard tile or filter names a column its queries do not return', raisedIn: ['docs/dashboard-data.ts'] },
   STR193: { meaning: 'a dashboard query fails on the target', raisedIn: ['docs/dashboard-data.ts'] },
+  STR180: { meaning: 'a malformed model versions: entry, or a version without its file', raisedIn: ['project/schema-yaml.ts', 'render/versioned-models.ts'] },
+  STR181: { meaning: 'a malformed source freshness', raisedIn: ['project/schema-yaml.ts', 'render/source-freshness-config.ts'] },
+  STR182: { meaning: 'an unknown or repeated group', raisedIn: ['render/model-access.ts'] },
+  STR183: { meaning: 'an invalid access config', raisedIn: ['render/model-access.ts'] },
+  STR185: { meaning: 'two docs blocks of one package share a name', raisedIn: ['project/doc-blocks.ts'] },
 
   STR201: { meaning: 'template syntax error', raisedIn: ['render/nunjucks-env.ts'] },
   STR202: { meaning: 'template render error', raisedIn: ['render/nunjucks-env.ts'] },
@@ -76,6 +81,9 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR241: { meaning: 'a unit test misses an input its model reads', raisedIn: ['render/compile-unit-test.ts'] },
   STR242: { meaning: 'a unit test expects columns the model does not have', raisedIn: ['run/handlers/unit-test.ts'] },
   STR243: { meaning: 'a unit test names an unknown column', raisedIn: ['run/handlers/unit-test.ts'] },
+  STR250: { meaning: 'unknown docs block in a description', raisedIn: ['project/schema-yaml.ts'] },
+  STR251: { meaning: 'ref to a version a model does not have', raisedIn: ['render/resolve-dependencies.ts'] },
+  STR252: { meaning: 'ref to a private model from outside its group', raisedIn: ['render/model-access.ts'] },
 
   STR301: { meaning: 'dependency cycle', raisedIn: ['graph/dag.ts'] },
   STR302: { meaning: 'malformed selector', raisedIn: ['graph/selector-parse.ts'] },
@@ -97,6 +105,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR432: { meaning: 'unknown contract constraint type', raisedIn: ['run/contract.ts'] },
   STR435: { meaning: 'an on-run-start or on-run-end hook failed', raisedIn: ['run/project-hooks.ts'] },
   STR440: { meaning: 'strata show: the query failed', raisedIn: ['cli/inspect-commands.ts'] },
+  STR451: { meaning: 'warning: a source has a freshness but no loaded_at_field', raisedIn: ['cli/freshness-command.ts'] },
 
   STR510: { meaning: 'the embedded data directory is in use by another process', raisedIn: ['adapters/open-adapter.ts', 'adapters/pglite/data-dir-lock.ts', 'adapters/pglite/open-through-owner.ts'] },
   STR511: { meaning: 'cannot create the data directory lock file', raisedIn: ['adapters/pglite/data-dir-lock.ts'] },

@@ -4,7 +4,7 @@
  * any database is touched.
  */
 import type { Diagnostic } from '../diagnostics/strata-error.js';
-import { isTestNode, type Manifest, type ManifestNode } from '../manifest/types.js';
+import { isUnrefable, type Manifest, type ManifestNode } from '../manifest/types.js';
 
 /** PostgreSQL's NAMEDATALEN - 1. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -36,13 +36,13 @@ export function checkRelationNames(manifest: Manifest): Diagnostic[] {
   // Only a name past 63 bytes can collide: the others are skipped without a lookup (10,000 nodes).
   const longKeys = new Set<string>();
   for (const node of Object.values(manifest.nodes)) {
-    if (isTestNode(node) || node.config.materialized === 'ephemeral') continue;
+    if (isUnrefable(node) || node.config.materialized === 'ephemeral') continue;
     if (tooLong(node.schema) || tooLong(node.alias)) longKeys.add(`${truncateIdentifier(node.schema)}.${truncateIdentifier(node.alias)}`);
   }
   if (longKeys.size === 0) return problems;
   const byRelation = new Map<string, ManifestNode[]>();
   for (const node of Object.values(manifest.nodes)) {
-    if (isTestNode(node) || node.config.materialized === 'ephemeral') continue;
+    if (isUnrefable(node) || node.config.materialized === 'ephemeral') continue;
     const key = `${truncateIdentifier(node.schema)}.${truncateIdentifier(node.alias)}`;
     if (!longKeys.has(key)) continue;
     const list = byRelation.get(key);

@@ -193,8 +193,18 @@ function termMatcher(term: SelectorTerm, context: EvalContext): (node: GraphNode
     case 'default': {
       const fqn = fqnMatcher(value);
       const folder = folderMatcher(value);
-      return (node) => like(node.name) || fqn(node.fqn) || folder(node);
+      // A version of a model: `dim_customers` (every version), `dim_customers_v2` or `dim_customers.v2` (one).
+      const version = (node: GraphNode) =>
+        node.resourceType === 'model' && node.version !== undefined && (like(`${node.name}_v${String(node.version)}`) || like(`${node.name}.v${String(node.version)}`));
+      return (node) => like(node.name) || fqn(node.fqn) || folder(node) || version(node);
     }
+    case 'version':
+      // dbt's `version:latest | prerelease | old | none`.
+      return (node) => node.resourceType !== 'source' && node.resourceType !== 'exposure' && versionState(node) === value;
+    case 'group':
+      return (node) => node.resourceType !== 'source' && node.resourceType !== 'exposure' && like(String(node.config.group ?? ''));
+    case 'access':
+      return (node) => node.resourceType === 'model' && like(String(node.config.access ?? 'protected'));
     case 'path':
       return pathMatcher(value);
     case 'tag':
@@ -301,6 +311,15 @@ function sourceMatcher(value: string): (node: GraphNode) => boolean {
     if (parts.length === 1) return parts[0]!(node.sourceName);
     return parts.length <= 3 && parts.every((like, i) => like(names[i]!));
   };
+}
+
+/** Where a version stands: `latest`, `prerelease` (greater than the latest), `old`, or `none` (no versions). */
+function versionState(node: { version?: string | number; latestVersion?: string | number }): string {
+  if (node.version === undefined) return 'none';
+  const [v, latest] = [String(node.version), String(node.latestVersion)];
+  if (v === latest) return 'latest';
+  const numeric = !Number.isNaN(Number(v)) && !Number.isNaN(Number(latest));
+  return (numeric ? Number(v) > Number(latest) : v > latest) ? 'prerelease' : 'old';
 }
 
 function tagsOf(node: GraphNode): string[] {

@@ -24,6 +24,9 @@ export type SelectorMethod =
   | 'package'
   | 'test_name'
   | 'exposure'
+  | 'version'
+  | 'group'
+  | 'access'
   | 'state';
 
 export interface SelectorTerm {
@@ -69,10 +72,13 @@ export const SELECTOR_METHODS: readonly string[] = [
   'package',
   'test_name',
   'exposure',
+  'version',
+  'group',
+  'access',
   'state',
 ];
 
-const RESOURCE_TYPES: readonly (ResourceType | 'exposure')[] = ['model', 'seed', 'snapshot', 'test', 'unit_test', 'source', 'exposure'];
+const RESOURCE_TYPES: readonly (ResourceType | 'exposure')[] = ['model', 'seed', 'snapshot', 'test', 'unit_test', 'source', 'exposure', 'analysis'];
 const TEST_TYPES = ['generic', 'singular', 'unit'];
 const STATE_VALUES = /^(new|modified(\.[a-z_]+)?)$/;
 

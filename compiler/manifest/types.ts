@@ -12,7 +12,8 @@ export type NodeId = string & { readonly __brand: 'NodeId' };
 
 export const nodeId = (value: string): NodeId => value as NodeId;
 
-export type ResourceType = 'model' | 'seed' | 'snapshot' | 'source' | 'test' | 'unit_test';
+/** `analysis`: SQL under `analysis-paths`, compiled by `strata compile`, never run. */
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'source' | 'test' | 'unit_test' | 'analysis';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'seed' | 'snapshot' | 'test';
 
@@ -51,6 +52,8 @@ export interface SourcePosition {
 export interface RefCall {
   package?: string;
   name: string;
+  /** `ref('m', v=2)` / `ref('m', version=2)`: a pinned version of a versioned model. */
+  version?: string | number;
   position?: SourcePosition;
   /** Written only in SQL line comments (`-- depends_on: {{ ref('x') }}`): orders the node, reads nothing. */
   commentOnly?: boolean;
@@ -140,6 +143,9 @@ export interface ManifestNode {
   compiledSql?: string;
   /** `<sql>.<config>.<macros>` hashes (graph/state-fingerprint.ts): what `state:modified` and watch compare. */
   fingerprint?: string;
+  /** A version of a versioned model (`versions:` in YAML): its `v`, and the model's latest. */
+  version?: string | number;
+  latestVersion?: string | number;
 }
 
 export interface SourceTable {
@@ -158,6 +164,43 @@ export interface SourceTable {
   config: { enabled: boolean; tags: string[] };
   /** The seed that loads this very relation, if any: models reading the source then wait for it. */
   loadedBy?: NodeId;
+  /** What `strata source freshness` checks (source level and table level merged); absent: not checked. */
+  freshness?: FreshnessThreshold;
+  loadedAtField?: string;
+  /** The description of the source the table belongs to. */
+  sourceDescription?: string;
+}
+
+/** `warn_after: {count: 12, period: hour}`. */
+export interface FreshnessTime {
+  count: number;
+  period: 'minute' | 'hour' | 'day';
+}
+
+export interface FreshnessThreshold {
+  warn_after?: FreshnessTime;
+  error_after?: FreshnessTime;
+  /** SQL for a `where` clause of the freshness query. */
+  filter?: string;
+}
+
+/** A `{% docs name %}...{% enddocs %}` block of a `.md` file. */
+export interface DocBlock {
+  name: string;
+  packageName: string;
+  /** File path relative to the project root. */
+  path: string;
+  contents: string;
+}
+
+/** A `groups:` entry of schema YAML. */
+export interface GroupInfo {
+  name: string;
+  packageName: string;
+  path: string;
+  owner: Record<string, unknown>;
+  description?: string;
+  config?: Record<string, unknown>;
 }
 
 export type AnyNode = ManifestNode | SourceTable;
@@ -211,6 +254,9 @@ export interface Manifest {
   macros: Record<string, MacroInfo>;
   /** Exposures by id; absent in manifests built without any. */
   exposures?: Record<string, Exposure>;
+  /** Docs blocks by `doc.<package>.<name>`; groups by `group.<package>.<name>` (absent when none). */
+  docs?: Record<string, DocBlock>;
+  groups?: Record<string, GroupInfo>;
   /** Parent → children map is derived by graph/; this holds nothing derived. */
   generatedAt: string;
 }
@@ -218,4 +264,9 @@ export interface Manifest {
 /** Data tests and unit tests: nodes that check others and build nothing a ref could point to. */
 export function isTestNode(node: { resourceType: string }): boolean {
   return node.resourceType === 'test' || node.resourceType === 'unit_test';
+}
+
+/** Nodes nothing can ref and nothing builds a relation for: tests, unit tests and analyses. */
+export function isUnrefable(node: { resourceType: string }): boolean {
+  return node.resourceType === 'test' || node.resourceType === 'unit_test' || node.resourceType === 'analysis';
 }

@@ -17,7 +17,8 @@ export interface ProjectPart {
   dir: string;
   /** Its configuration file, relative to the root project. */
   configFile: string;
-  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; snapshots: string[] };
+  /** `docs`: `docs-paths`, when set (else every resource folder is read for docs blocks). */
+  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; snapshots: string[]; analyses?: string[]; docs?: string[] };
   /** The vars its own dbt_project.yml declares (the root's `vars:` win over them). */
   vars: Record<string, unknown>;
   /** Its own config trees (the root project's trees win over them for its nodes). */
@@ -34,6 +35,10 @@ export interface ProjectPart {
     tests: ProjectFile[];
     /** SQL files of `snapshot-paths`, holding `{% snapshot %}` blocks. */
     snapshots?: ProjectFile[];
+    /** SQL files of `analysis-paths` (compiled, never run). */
+    analyses?: ProjectFile[];
+    /** `.md` files that may hold `{% docs %}` blocks. */
+    docs?: ProjectFile[];
   };
 }
 
@@ -43,10 +48,19 @@ const list = (value: unknown, fallback: string[]): string[] =>
 /** Reads the files of a project part whose paths (relative to `root`) are already known. */
 export function readPartFiles(root: string, paths: ProjectPart['paths']): ProjectPart['files'] {
   const read = (folders: string[], extensions: string[]) => listFiles(root, folders, extensions).map((path) => readProjectFile(root, path));
+  const analyses = paths.analyses ?? [];
+  // Docs blocks come from the same walks as YAML and macros (one walk per folder), unless docs-paths is set.
+  const docExtensions = paths.docs ? [] : ['.md'];
+  const described = read([...paths.models, ...paths.seeds, ...paths.tests, ...paths.snapshots, ...analyses], ['.yml', '.yaml', ...docExtensions]);
+  const macrosAndDocs = read([...paths.macros, ...paths.tests.map((p) => `${p.replace(/\/+$/, '')}/generic`)], ['.sql', ...docExtensions]);
+  const isDoc = (file: ProjectFile) => file.path.endsWith('.md');
+  const docs = paths.docs ? read(paths.docs, ['.md']) : [...described.filter(isDoc), ...macrosAndDocs.filter(isDoc)];
   return {
     models: read(paths.models, ['.sql']),
-    yaml: read([...paths.models, ...paths.seeds, ...paths.tests, ...paths.snapshots], ['.yml', '.yaml']),
-    macros: read([...paths.macros, ...paths.tests.map((p) => `${p.replace(/\/+$/, '')}/generic`)], ['.sql']),
+    yaml: docs.length === 0 || paths.docs ? described : described.filter((file) => !isDoc(file)),
+    macros: docs.length === 0 || paths.docs ? macrosAndDocs : macrosAndDocs.filter((file) => !isDoc(file)),
+    analyses: analyses.length === 0 ? [] : read(analyses, ['.sql']),
+    docs,
     seeds: listFiles(root, paths.seeds, ['.csv']),
     tests: read(paths.tests, ['.sql']).filter((file) => !isGenericOrFixture(file.path, paths.tests)),
     snapshots: read(paths.snapshots, ['.sql']),
@@ -180,6 +194,8 @@ function loadPackagePart(root: string, dir: string, configFile: string): Project
     seeds: prefix(list(raw['seed-paths'] ?? raw['data-paths'], ['seeds'])),
     tests: prefix(list(raw['test-paths'], ['tests'])),
     snapshots: prefix(list(raw['snapshot-paths'], ['snapshots'])),
+    analyses: prefix(list(raw['analysis-paths'], ['analyses'])),
+    docs: raw['docs-paths'] === undefined ? undefined : prefix(list(raw['docs-paths'], [])),
   };
   const tree = (value: unknown): ConfigTree => (isPlainObject(value) ? value : {});
   return {

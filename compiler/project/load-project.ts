@@ -15,7 +15,7 @@ export interface Project {
   /** `project.yml` or `dbt_project.yml`. */
   configFile: string;
   /** `packages` is `packages-install-path` (default `dbt_packages`). */
-  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; target: string; packages: string; snapshots?: string[] };
+  paths: { models: string[]; macros: string[]; seeds: string[]; tests: string[]; target: string; packages: string; snapshots?: string[]; analyses?: string[]; docs?: string[] };
   /** `dispatch:` of dbt_project.yml: where `adapter.dispatch(name, macro_namespace)` looks first. */
   dispatch: { macroNamespace: string; searchOrder: string[] }[];
   /** Keys accepted but not acted on, unknown keys: printed once per command, never fatal. */
@@ -78,6 +78,8 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     seeds: raw['data-paths'] ?? raw['seed-paths'],
     tests: raw['test-paths'],
     snapshots: raw['snapshot-paths'],
+    analyses: raw['analysis-paths'],
+    docs: raw['docs-paths'],
     target: raw['target-path'],
     packages: raw['packages-install-path'] ?? raw['modules-path'] ?? 'dbt_packages',
   };

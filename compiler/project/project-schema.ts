@@ -75,6 +75,8 @@ export const projectFileSchema = z.object({
   'data-paths': stringList.optional(),
   'test-paths': stringList.default(['tests']),
   'snapshot-paths': stringList.default(['snapshots']),
+  'analysis-paths': stringList.default(['analyses']),
+  'docs-paths': stringList.optional(),
   'target-path': z.string().default('target'),
   'packages-install-path': z.string().optional(),
   'modules-path': z.string().optional(),
@@ -100,8 +102,8 @@ export type ProjectFileConfig = z.infer<typeof projectFileSchema>;
  * a warning, so a user learns that (say) `quoting:` changes nothing here.
  */
 const DOCUMENTED_NOT_ACTED_ON = [
-  'require-dbt-version', 'flags', 'quoting', 'dbt-cloud', 'clean-targets', 'query-comment', 'docs-paths',
-  'asset-paths', 'analysis-paths', 'function-paths', 'log-path', 'restrict-access',
+  'require-dbt-version', 'flags', 'quoting', 'dbt-cloud', 'clean-targets', 'query-comment',
+  'asset-paths', 'function-paths', 'log-path', 'restrict-access',
   'exposures', 'metrics', 'semantic-models', 'saved-queries', 'unit_tests', 'functions', 'analyses',
 ];
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { diagnosticsCollector, type Diagnostic } from '../diagnostics/strata-error.js';
-import type { ColumnInfo } from '../manifest/types.js';
+import type { ColumnInfo, FreshnessThreshold } from '../manifest/types.js';
+import { lineAndColumn, renderDocCalls, type DocLookup } from './doc-blocks.js';
 import type { ProjectFile } from './project-files.js';
-import { isPlainObject } from './config-tree.js';
+import { isPlainObject, mergeConfig } from './config-tree.js';
 import { exposureDefinitions, exposureEntry, type ExposureDefinition } from './exposure-yaml.js';
 import { parseYamlFile, validateYaml, type YamlFile } from './yaml-file.js';
 
@@ -19,7 +20,8 @@ export interface TestDefinition extends YamlPlace {
   testName: string;
   kwargs: Record<string, unknown>;
   config: Record<string, unknown>;
-  attachedTo: { kind: 'model' | 'seed' | 'source'; name: string; sourceName?: string };
+  /** `version`: a test of one version of a versioned model (`versions:` in YAML). */
+  attachedTo: { kind: 'model' | 'seed' | 'source'; name: string; sourceName?: string; version?: string | number };
   columnName?: string;
   /** A `name:` the user gave the test. */
   customName?: string;
@@ -30,6 +32,28 @@ export interface NodeProperties extends YamlPlace {
   description?: string;
   columns: Record<string, ColumnInfo>;
   config: Record<string, unknown>;
+  /**
+   * The properties of one version of a versioned model are kept under the name of its file
+   * (`dim_customers_v2`, or `defined_in`): these say which model and version it is.
+   */
+  versionOf?: string;
+  version?: string | number;
+  latestVersion?: string | number;
+}
+
+/** A versioned model: where its `versions:` are, and the file name of each version. */
+export interface VersionedModel extends YamlPlace {
+  name: string;
+  latestVersion: string | number;
+  versions: (YamlPlace & { v: string | number; fileName: string })[];
+}
+
+/** A `groups:` entry. */
+export interface GroupDefinition extends YamlPlace {
+  name: string;
+  owner: Record<string, unknown>;
+  description?: string;
+  config: Record<string, unknown>;
 }
 
 export interface SourceTableDefinition extends YamlPlace {
@@ -39,6 +63,9 @@ export interface SourceTableDefinition extends YamlPlace {
   columns: Record<string, ColumnInfo>;
   tags: string[];
   enabled: boolean;
+  /** The source's and the table's `freshness` merged: null when turned off, absent when neither sets it. */
+  freshness?: FreshnessThreshold | null;
+  loadedAtField?: string;
 }
 
 export interface SourceDefinition extends YamlPlace {
@@ -67,6 +94,15 @@ export interface SchemaProperties {
   tests: TestDefinition[];
   unitTests: UnitTestDefinition[];
   exposures: ExposureDefinition[];
+  groups: GroupDefinition[];
+  /** Models with `versions:` (empty in most projects: versions cost nothing when unused). */
+  versioned: Map<string, VersionedModel>;
+}
+
+/** The docs blocks a package's descriptions may call with `{{ doc(...) }}`. */
+export interface DocContext {
+  lookup: DocLookup;
+  packageName: string;
 }
 
 const TEST_CONFIG_KEYS = new Set([
@@ -83,6 +119,7 @@ const column = z
     data_tests: z.array(testEntry).optional(),
   })
   .passthrough();
+const access = z.enum(['private', 'protected', 'public']);
 const nodeEntry = z
   .object({
     name: z.string(),
@@ -91,15 +128,54 @@ const nodeEntry = z
     columns: z.array(column).optional(),
     tests: z.array(testEntry).optional(),
     data_tests: z.array(testEntry).optional(),
+    access: access.optional(),
+    group: z.string().optional(),
   })
   .passthrough();
+/** `columns:` of a version: columns, and `{include: all | '*' | [names], exclude: [names]}` of the model's. */
+const versionColumn = z.union([
+  column,
+  z.object({ include: z.union([z.string(), z.array(z.string())]), exclude: z.array(z.string()).optional() }).strict(),
+]);
+const versionValue = z.union([z.number(), z.string().min(1)]);
+const versionEntry = z
+  .object({
+    v: versionValue,
+    defined_in: z.string().min(1).optional(),
+    description: z.string().optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    columns: z.array(versionColumn).optional(),
+    tests: z.array(testEntry).optional(),
+    data_tests: z.array(testEntry).optional(),
+    access: access.optional(),
+    group: z.string().optional(),
+  })
+  .passthrough();
+const modelEntry = nodeEntry.extend({
+  versions: z.array(versionEntry).min(1).optional(),
+  latest_version: versionValue.optional(),
+});
+const freshnessTime = z.object({ count: z.number().int().positive().nullish(), period: z.enum(['minute', 'hour', 'day']).nullish() }).strict().nullish();
+/** dbt's `FreshnessThreshold`; null turns freshness off (for one table of a source that has it). */
+export const freshnessSchema = z.object({ warn_after: freshnessTime, error_after: freshnessTime, filter: z.string().nullish() }).strict().nullable();
+const freshnessKeys = { freshness: freshnessSchema.optional(), loaded_at_field: z.string().min(1).optional() };
 const sourceEntry = z
   .object({
     name: z.string(),
     schema: z.string().optional(),
     database: z.string().optional(),
     description: z.string().optional(),
-    tables: z.array(nodeEntry.extend({ identifier: z.string().optional() })).default([]),
+    ...freshnessKeys,
+    config: z.object(freshnessKeys).passthrough().optional(),
+    tables: z.array(nodeEntry.extend({ identifier: z.string().optional(), ...freshnessKeys, config: z.object(freshnessKeys).passthrough().optional() })).default([]),
+  })
+  .passthrough();
+const groupEntry = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_]\w*$/, 'must be a name (letters, digits, _)'),
+    owner: z.record(z.string(), z.unknown()),
+    description: z.string().optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
   })
   .passthrough();
 const unitTestEntry = z
@@ -116,8 +192,9 @@ const unitTestEntry = z
 const schemaFile = z
   .object({
     version: z.union([z.number(), z.string()]).optional(),
-    models: z.array(nodeEntry).nullish(),
+    models: z.array(modelEntry).nullish(),
     seeds: z.array(nodeEntry).nullish(),
+    groups: z.array(groupEntry).nullish(),
     sources: z.array(sourceEntry).nullish(),
     unit_tests: z.array(unitTestEntry).nullish(),
     exposures: z.array(exposureEntry).nullish(),
@@ -129,18 +206,20 @@ const schemaFile = z
  * tests. A broken file adds its problems to `problems` and nothing else: the other files still count,
  * so one typo does not turn every source of the project into an "unknown source".
  */
-export function readSchemaProperties(files: ProjectFile[], problems: Diagnostic[] = []): SchemaProperties {
-  const result: SchemaProperties = { models: new Map(), seeds: new Map(), sources: [], tests: [], unitTests: [], exposures: [] };
+export function readSchemaProperties(files: ProjectFile[], problems: Diagnostic[] = [], docs?: DocContext): SchemaProperties {
+  const result: SchemaProperties = { models: new Map(), seeds: new Map(), sources: [], tests: [], unitTests: [], exposures: [], groups: [], versioned: new Map() };
   const collect = diagnosticsCollector(problems);
-  for (const file of files) collect(() => readOne(file, result, problems));
+  for (const file of files) collect(() => readOne(file, result, problems, docs));
   return result;
 }
 
-function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[]): void {
+function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[], docs: DocContext | undefined): void {
   const yaml = parseYamlFile(file.path, file.text);
   if (yaml.value === null || (isPlainObject(yaml.value) && Object.keys(yaml.value).length === 0)) return;
   const data = validateYaml(yaml, schemaFile);
   const place = (path: PropertyKey[]): YamlPlace => ({ file: file.path, ...yaml.locate(path) });
+  // `{{ doc('x') }}` in descriptions: only files that have such a call pay for it.
+  if (file.text.includes('doc(')) renderDescriptions(data, file, yaml, docs, problems);
 
   for (const kind of ['models', 'seeds'] as const) {
     (data[kind] ?? []).forEach((entry, index) => {
@@ -156,20 +235,27 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
         });
         return;
       }
-      target.set(entry.name, {
-        name: entry.name,
-        description: entry.description,
-        columns: columnsOf(entry.columns),
-        config: entry.config ?? {},
-        ...at,
-      });
+      const config = entry.access !== undefined || entry.group !== undefined ? { access: entry.access, group: entry.group, ...entry.config } : (entry.config ?? {});
+      const props: NodeProperties = { name: entry.name, description: entry.description, columns: columnsOf(entry.columns), config, ...at };
+      const versions = kind === 'models' ? (entry as z.infer<typeof modelEntry>).versions : undefined;
+      if (versions) {
+        readVersions(yaml, index, entry as z.infer<typeof modelEntry>, props, out, problems);
+        return;
+      }
+      target.set(entry.name, props);
       const attachedTo = { kind: kind === 'models' ? ('model' as const) : ('seed' as const), name: entry.name };
       collectTests(yaml, [kind, index], entry, attachedTo, out.tests, problems);
     });
   }
 
+  (data.groups ?? []).forEach((group, index) => {
+    out.groups.push({ name: group.name, owner: group.owner, description: group.description, config: group.config ?? {}, ...place(['groups', index]) });
+  });
+
   (data.sources ?? []).forEach((source, sourceIndex) => {
     const at = place(['sources', sourceIndex]);
+    const sourceFreshness = freshnessOf(source, place(['sources', sourceIndex, 'freshness']), problems);
+    const sourceLoadedAt = source.config?.loaded_at_field ?? source.loaded_at_field;
     out.sources.push({
       name: source.name,
       schema: source.schema,
@@ -180,6 +266,7 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
         const tablePath = ['sources', sourceIndex, 'tables', tableIndex];
         const config = (table.config ?? {}) as Record<string, unknown>;
         collectTests(yaml, tablePath, table, { kind: 'source', name: table.name, sourceName: source.name }, out.tests, problems);
+        const tableFreshness = freshnessOf(table, place([...tablePath, 'freshness']), problems);
         return {
           name: table.name,
           identifier: table.identifier,
@@ -187,6 +274,8 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
           columns: columnsOf(table.columns),
           tags: toList(config.tags),
           enabled: config.enabled !== false,
+          freshness: mergeFreshness(sourceFreshness, tableFreshness),
+          loadedAtField: table.config?.loaded_at_field ?? table.loaded_at_field ?? sourceLoadedAt,
           ...place(tablePath),
         };
       }),
@@ -278,4 +367,175 @@ function parseTestEntry(raw: unknown): Omit<TestDefinition, 'attachedTo' | 'colu
 function toList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+/** A version's `v` as dbt compares and names it: `2`, `1.5`, `beta`. */
+export function versionKey(v: string | number): string {
+  return String(v);
+}
+
+/** dbt's default latest version: the greatest `v`, numerically when every one is a number. */
+function greatestVersion(versions: (string | number)[]): string | number {
+  const numeric = versions.every((v) => typeof v === 'number' || /^\d+(\.\d+)?$/.test(String(v)));
+  return versions.reduce((best, v) => (numeric ? Number(v) > Number(best) : String(v) > String(best)) ? v : best);
+}
+
+/**
+ * `versions:` of a model entry: each version's properties (description, columns with include/exclude,
+ * config, tests) merged over the model's, kept under the name of the version's file.
+ */
+function readVersions(
+  yaml: YamlFile,
+  index: number,
+  entry: z.infer<typeof modelEntry>,
+  model: NodeProperties,
+  out: SchemaProperties,
+  problems: Diagnostic[],
+): void {
+  const place = (path: PropertyKey[]): YamlPlace => ({ file: yaml.path, ...yaml.locate(path) });
+  const versions = entry.versions!;
+  const seen = new Set<string>();
+  for (const [vi, version] of versions.entries()) {
+    if (seen.has(versionKey(version.v))) {
+      problems.push({ code: 'STR180', message: `model '${entry.name}' lists version ${version.v} twice`, ...place(['models', index, 'versions', vi, 'v']), hint: 'give each version its own v' });
+      return;
+    }
+    seen.add(versionKey(version.v));
+  }
+  let latestVersion = entry.latest_version ?? greatestVersion(versions.map((v) => v.v));
+  if (!seen.has(versionKey(latestVersion))) {
+    problems.push({
+      code: 'STR180',
+      message: `latest_version ${latestVersion} of model '${entry.name}' is not one of its versions (${versions.map((v) => v.v).join(', ')})`,
+      ...place(['models', index, 'latest_version']),
+      hint: 'name one of the v values under versions:',
+    });
+    // The versions are still read: refs to the model are not reported as unknown on top.
+    latestVersion = greatestVersion(versions.map((v) => v.v));
+  }
+  const versioned: VersionedModel = { name: entry.name, latestVersion, versions: [], file: model.file, line: model.line, column: model.column };
+  out.versioned.set(entry.name, versioned);
+  for (const [vi, version] of versions.entries()) {
+    const path = ['models', index, 'versions', vi];
+    const fileName = (version.defined_in ?? `${entry.name}_v${versionKey(version.v)}`).replace(/\.sql$/, '');
+    const at = place(path);
+    versioned.versions.push({ v: version.v, fileName, ...at });
+    const included = includedColumns(version.columns, Object.keys(model.columns));
+    const columns: Record<string, ColumnInfo> = {};
+    for (const name of included) columns[name] = model.columns[name]!;
+    for (const column of version.columns ?? []) if ('name' in column) Object.assign(columns, columnsOf([column]));
+    const own = version.access !== undefined || version.group !== undefined ? { access: version.access, group: version.group, ...version.config } : (version.config ?? {});
+    const previous = out.models.get(fileName);
+    if (previous) {
+      problems.push({ code: 'STR110', message: `model '${fileName}' has properties in two places`, ...at, hint: `the other is ${previous.file}:${previous.line}` });
+      continue;
+    }
+    out.models.set(fileName, {
+      name: entry.name,
+      description: version.description ?? model.description,
+      columns,
+      config: mergeConfig(model.config, own),
+      versionOf: entry.name,
+      version: version.v,
+      latestVersion,
+      ...at,
+    });
+    // The model's tests apply to every version (its column tests to the versions that include the column).
+    const attachedTo = { kind: 'model' as const, name: entry.name, version: version.v };
+    const modelTests = { ...entry, columns: entry.columns?.map((c) => (included.includes(c.name) ? c : { name: c.name })) };
+    collectTests(yaml, ['models', index], modelTests, attachedTo, out.tests, problems);
+    const versionTests = { ...version, name: entry.name, columns: version.columns?.map((c) => ('name' in c ? c : { name: '' })) };
+    collectTests(yaml, path, versionTests as z.infer<typeof nodeEntry>, attachedTo, out.tests, problems);
+  }
+}
+
+/** The model's columns a version keeps: `include: all` (the default) or a list, less `exclude`. */
+function includedColumns(columns: z.infer<typeof versionColumn>[] | undefined, all: string[]): string[] {
+  const rule = columns?.find((c): c is { include: string | string[]; exclude?: string[] } => 'include' in c);
+  if (!rule) return all;
+  const include = rule.include === 'all' || rule.include === '*' ? all : toList(rule.include);
+  return include.filter((name) => all.includes(name) && !(rule.exclude ?? []).includes(name));
+}
+
+/** A source's or table's freshness as written (`config.freshness` wins), checked: null turns it off. */
+function freshnessOf(
+  entry: { freshness?: z.infer<typeof freshnessSchema>; config?: { freshness?: z.infer<typeof freshnessSchema> } },
+  at: YamlPlace,
+  problems: Diagnostic[],
+): FreshnessThreshold | null | undefined {
+  const raw = entry.config && 'freshness' in entry.config ? entry.config.freshness : 'freshness' in entry ? entry.freshness : undefined;
+  if (raw === null || raw === undefined) return raw;
+  const result: FreshnessThreshold = {};
+  for (const key of ['warn_after', 'error_after'] as const) {
+    const time = raw[key];
+    if (!time || (time.count == null && time.period == null)) continue;
+    if (time.count == null || time.period == null) {
+      problems.push({ code: 'STR181', message: `freshness ${key} needs both count and period`, ...at, hint: `e.g. ${key}: {count: 12, period: hour}` });
+      continue;
+    }
+    result[key] = { count: time.count, period: time.period };
+  }
+  if (raw.filter) result.filter = raw.filter;
+  return result;
+}
+
+/** dbt's merge: a table's thresholds override its source's, key by key; a table's `freshness: null` turns it off. */
+export function mergeFreshness(base: FreshnessThreshold | null | undefined, update: FreshnessThreshold | null | undefined): FreshnessThreshold | null | undefined {
+  if (update === null) return null;
+  if (update === undefined) return base;
+  if (!base) return update;
+  const merged: FreshnessThreshold = { ...base };
+  for (const key of ['warn_after', 'error_after', 'filter'] as const) if (update[key] !== undefined) (merged as Record<string, unknown>)[key] = update[key];
+  return merged;
+}
+
+type Described = { description?: string; columns?: unknown[] };
+
+/**
+ * Puts docs blocks into the descriptions of one file (models, their versions and columns, seeds,
+ * sources, tables), in place; a call naming no block is STR250 at the call.
+ */
+function renderDescriptions(data: z.infer<typeof schemaFile>, file: ProjectFile, yaml: YamlFile, docs: DocContext | undefined, problems: Diagnostic[]): void {
+  if (!docs) return;
+  const render = (entry: Described | undefined, path: PropertyKey[]) => {
+    if (!entry) return;
+    if (typeof entry.description === 'string' && entry.description.includes('doc(')) {
+      const { text, unknown } = renderDocCalls(entry.description, docs.lookup, docs.packageName);
+      entry.description = text;
+      const start = offsetOf(file.text, yaml.locate([...path, 'description']));
+      for (const call of unknown) {
+        const found = file.text.indexOf(call.call, start);
+        problems.push({
+          code: 'STR250',
+          message: `unknown docs block '${call.packageName ? `${call.packageName}.` : ''}${call.name}'`,
+          file: file.path,
+          ...lineAndColumn(file.text, found === -1 ? start : found),
+          hint: `define it in a .md file under the model paths: {% docs ${call.name} %}...{% enddocs %}`,
+        });
+      }
+    }
+    entry.columns?.forEach((column, index) => render(column as Described, [...path, 'columns', index]));
+  };
+  for (const kind of ['models', 'seeds'] as const) {
+    (data[kind] ?? []).forEach((entry, index) => {
+      render(entry, [kind, index]);
+      ((entry as { versions?: Described[] }).versions ?? []).forEach((version, vi) => render(version, [kind, index, 'versions', vi]));
+    });
+  }
+  (data.sources ?? []).forEach((source, index) => {
+    render({ description: source.description }, ['sources', index]);
+    const rendered = source.description?.includes('doc(') ? renderDocCalls(source.description, docs.lookup, docs.packageName).text : source.description;
+    source.description = rendered;
+    source.tables.forEach((table, ti) => render(table, ['sources', index, 'tables', ti]));
+  });
+}
+
+function offsetOf(text: string, at: { line: number; column: number }): number {
+  let offset = 0;
+  for (let line = 1; line < at.line; line++) {
+    const next = text.indexOf('\n', offset);
+    if (next === -1) break;
+    offset = next + 1;
+  }
+  return offset + at.column - 1;
 }

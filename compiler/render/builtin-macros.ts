@@ -8,8 +8,9 @@ export const BUILTIN_MACROS: Record<string, string> = {
   {%- else -%}{{ target.schema }}_{{ custom_schema_name | trim }}{%- endif -%}
 {%- endmacro %}`,
   generate_alias_name: `{% macro generate_alias_name(custom_alias_name, node) -%}
-  {%- if custom_alias_name is none or custom_alias_name == '' -%}{{ node.name }}
-  {%- else -%}{{ custom_alias_name | trim }}{%- endif -%}
+  {%- if custom_alias_name is not none and custom_alias_name != '' -%}{{ custom_alias_name | trim }}
+  {%- elif node.version is defined and node.version is not none -%}{{ node.name ~ '_v' ~ (node.version | string | replace('.', '_')) }}
+  {%- else -%}{{ node.name }}{%- endif -%}
 {%- endmacro %}`,
   create_table_as: `{% macro create_table_as(temporary, relation, compiled_code) -%}
 create {% if temporary %}temporary {% endif %}table {{ relation }} as (

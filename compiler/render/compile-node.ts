@@ -2,7 +2,7 @@ import { StrataError } from '../diagnostics/strata-error.js';
 import type { ManifestNode, NodeId, RefCall } from '../manifest/types.js';
 import type { Connection } from '../adapters/adapter.js';
 import { ReplayDatabase } from './dbt-context/replay-database.js';
-import { RefResolver } from './ref-resolver.js';
+import { RefResolver, refCallOf } from './ref-resolver.js';
 import type { ParsedProject } from './parse-project.js';
 import { CteRelation, TemplateRelation, TOKEN_PATTERN, TOKEN_REMNANT } from './relation.js';
 import type { RenderScope } from './render-scope.js';
@@ -134,8 +134,7 @@ function compileScope(
     mode: 'compile',
     file: node.path,
     ref(args) {
-      const names = splitKeywords(args).positional.map(String);
-      const call: RefCall = names.length >= 2 ? { package: names[0], name: names[1] } : { name: names[0] };
+      const call = refCallOf(args);
       return relationFor(resolverOf(parsed).ref(call, node.packageName), call.name);
     },
     source(args) {

@@ -39,7 +39,11 @@ export function genericTestNode(
   }
   const attached = definition.attachedTo;
   const modelExpr =
-    attached.kind === 'source' ? `source(${literal(attached.sourceName)}, ${literal(attached.name)})` : `ref(${literal(attached.name)})`;
+    attached.kind === 'source'
+      ? `source(${literal(attached.sourceName)}, ${literal(attached.name)})`
+      : attached.version === undefined
+        ? `ref(${literal(attached.name)})`
+        : `ref(${literal(attached.name)}, v=${JSON.stringify(attached.version)})`;
   const args = [`model=__strata_where(${modelExpr})`];
   if (definition.columnName !== undefined) args.push(`column_name=${literal(definition.columnName)}`);
   for (const [key, value] of Object.entries(definition.kwargs)) args.push(`${key}=${expression(value)}`);
@@ -48,7 +52,7 @@ export function genericTestNode(
   const attachedId =
     attached.kind === 'source'
       ? nodeId(`source.${project.name}.${attached.sourceName}.${attached.name}`)
-      : nodeId(`${attached.kind}.${project.name}.${attached.name}`);
+      : nodeId(`${attached.kind}.${project.name}.${attached.name}${attached.version === undefined ? '' : `.v${String(attached.version)}`}`);
   if (!nodes.has(attachedId) && !sources.has(attachedId)) {
     const candidates = attached.kind === 'source' ? [...sources.values()].map((s) => s.name) : [...nodes.values()].map((n) => n.name);
     const guess = didYouMean(attached.name, candidates);

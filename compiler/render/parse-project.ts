@@ -5,6 +5,12 @@ import { configResolver, mergeConfig } from '../project/config-tree.js';
 import type { Project } from '../project/load-project.js';
 import { checksumOf, type ProjectFile } from '../project/project-files.js';
 import { readSchemaProperties, type SchemaProperties } from '../project/schema-yaml.js';
+import { docLookup, readDocBlocks } from '../project/doc-blocks.js';
+import type { DocBlock, GroupInfo } from '../manifest/types.js';
+import { asVersion, checkVersionFiles, versionedAlias } from './versioned-models.js';
+import { checkAccess, groupInfos } from './model-access.js';
+import { analysisNodes } from './analysis-nodes.js';
+import { sourceFreshness } from './source-freshness-config.js';
 import { parseTemplate, type ParsedTemplate } from './parse-template.js';
 import type { RenderContext } from './render-scope.js';
 import { Renderer } from './renderer.js';
@@ -80,7 +86,11 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     warned.add(key);
   };
 
-  const properties = readSchemaProperties(project.files.yaml, problems);
+  // Docs blocks of every package first: a description may call one of another package's.
+  const docBlocks: DocBlock[] = [project, ...project.packages].flatMap((part) => (part.files.docs?.length ? readDocBlocks(part.files.docs, part.name, problems) : []));
+  const docs = docBlocks.length > 0 ? docLookup(docBlocks, project.name) : () => undefined;
+  const properties = readSchemaProperties(project.files.yaml, problems, { lookup: docs, packageName: project.name });
+  const groups = new Map<string, GroupInfo>();
   const nodes = new Map<NodeId, ManifestNode>();
   const templates = new Map<NodeId, ParsedTemplate>();
   /** Names of nodes that are disabled or failed to parse: refs to them are not reported again. */
@@ -136,6 +146,9 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
       if (model.node) addNode(model.node, model.template);
       else if (!model.template) disabled.add(model.name);
     }
+    if (properties.versioned.size > 0) checkVersionFiles(project.name, properties, project.files.models, nodes, problems);
+    if (properties.groups.length > 0) groupInfos(project.name, properties.groups, groups, problems);
+    if (project.files.analyses?.length) for (const analysis of analysisNodes(project, renderer, collect)) addNode(analysis.node, analysis.template);
 
     // Seeds.
     for (const path of project.files.seeds) {
@@ -203,6 +216,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
           columns: table.columns,
           tags: table.tags,
           config: { enabled: true, tags: table.tags },
+          ...sourceFreshness(table, source, project, collect),
         });
       }
     }
@@ -226,7 +240,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     };
     parsePart(
       view,
-      readSchemaProperties(part.files.yaml, problems),
+      readSchemaProperties(part.files.yaml, problems, { lookup: docs, packageName: part.name }),
       layered(part.config.models, rootModelConfig),
       layered(part.config.seeds, rootSeedConfig),
       layered(part.config.tests, rootTestConfig),
@@ -238,6 +252,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   const dashboards = readDashboards(project.root, problems);
   const exposureDefinitions = [...properties.exposures, ...dashboardExposures(renderer, project.target.schema, dashboards, collect)];
   const exposures = exposureNodes(project.name, exposureDefinitions, nodes, sources, disabled, switchedOff, problems);
+  if (problems.length === 0) checkAccess(nodes, groups, problems);
   // Unit tests, once the refs of the models they test are known.
   if (problems.length === 0) {
     for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);
@@ -257,6 +272,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     ),
     generatedAt: context.runStartedAt.toISOString(),
   };
+  if (docBlocks.length > 0) manifest.docs = Object.fromEntries(docBlocks.map((block) => [`doc.${block.packageName}.${block.name}`, block]));
+  if (groups.size > 0) manifest.groups = Object.fromEntries([...groups.values()].map((group) => [`group.${group.packageName}.${group.name}`, group]));
   return { project, manifest, templates, renderer, properties, dashboards, warnings };
 }
 
@@ -299,6 +316,7 @@ export function parseModelFile(
     sources: template.sources,
     dependsOn: { nodes: [], macros: template.macros },
   });
+  if (props?.versionOf !== undefined) return { node: asVersion(node, props), name: node.name, template };
   return { node, name, template };
 }
 
@@ -325,7 +343,8 @@ function resolveRelations(
     const custom = typeof node.config.schema === 'string' && node.config.schema !== '' ? node.config.schema : undefined;
     const alias = typeof node.config.alias === 'string' && node.config.alias !== '' ? node.config.alias : undefined;
     collect(() => {
-      const model = { name: node.name, resource_type: node.resourceType, config: node.config, path: node.path, fqn: node.fqn };
+      const model: Record<string, unknown> = { name: node.name, resource_type: node.resourceType, config: node.config, path: node.path, fqn: node.fqn };
+      if (node.version !== undefined) model.version = node.version;
       const scope = plainScope(node.path, model);
       node.schema = customSchemas
         ? String(renderer.callMacro('generate_schema_name', [custom ?? null, model], scope)).trim()
@@ -334,7 +353,7 @@ function resolveRelations(
           : project.target.schema;
       node.alias = customAliases
         ? String(renderer.callMacro('generate_alias_name', [alias ?? null, model], scope)).trim()
-        : (alias?.trim() ?? node.name);
+        : (alias?.trim() ?? (node.version === undefined ? node.name : versionedAlias(node)));
     });
   }
 }

@@ -47,7 +47,7 @@ export function parseTemplate(renderer: Renderer, input: ParseInput): ParsedTemp
   if (quick) {
     return {
       rendered: quick.rendered,
-      refs: quick.refs.map((r) => withCommentFlag(input.text, { package: r.package, name: r.name, position: positionAt(input, r.offset) })),
+      refs: quick.refs.map((r) => withCommentFlag(input.text, r.version === undefined ? { package: r.package, name: r.name, position: positionAt(input, r.offset) } : { package: r.package, name: r.name, version: r.version, position: positionAt(input, r.offset) })),
       sources: quick.sources.map((s) => ({ source: s.source, table: s.table, position: positionAt(input, s.offset) })),
       config: quick.config,
       dynamic: false,
@@ -67,13 +67,15 @@ export function parseTemplate(renderer: Renderer, input: ParseInput): ParsedTemp
     mode: 'parse',
     file: input.path,
     ref(args) {
-      const { positional } = splitKeywords(args);
+      const { positional, keywords } = splitKeywords(args);
       const names = positional.map(String);
       if (names.length < 1 || names.length > 2) throw new Error(`ref() takes a model name, or a project and a model name`);
       if (positional.some((value) => typeof value !== 'string')) {
         throw new Error(`ref() takes names as text (in quotes), not ${describeValue(positional.find((value) => typeof value !== 'string'))}`);
       }
       const call: RefCall = names.length === 1 ? { name: names[0] } : { package: names[0], name: names[1] };
+      const version = keywords.version ?? keywords.v;
+      if (version !== undefined && version !== null) call.version = version as string | number;
       call.position = findCall(input, 'ref', call.name);
       refs.push(withCommentFlag(input.text, call));
       return new PlaceholderRelation(`__strata_ref_${refs.length - 1}__`, taint, { schema: '', identifier: call.name });

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/strata-error.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
-import { isTestNode, type ManifestNode, type NodeId, type SourcePosition, type SourceTable } from '../manifest/types.js';
+import { isTestNode, isUnrefable, type ManifestNode, type NodeId, type SourcePosition, type SourceTable } from '../manifest/types.js';
 import { RefResolver } from './ref-resolver.js';
 
 /**
@@ -21,8 +21,9 @@ export function resolveDependencies(
   const seen = new Map<string, ManifestNode>();
   for (const node of nodes.values()) {
     packages.add(node.packageName);
-    if (isTestNode(node)) continue;
-    const key = node.packageName === projectName ? node.name : `${node.packageName}.${node.name}`;
+    if (isUnrefable(node)) continue;
+    let key = node.packageName === projectName ? node.name : `${node.packageName}.${node.name}`;
+    if (node.version !== undefined) key += `.v${String(node.version)}`;
     const other = seen.get(key);
     if (other) {
       problems.push({
@@ -68,6 +69,16 @@ export function resolveDependencies(
           continue;
         }
         if (unavailable.has(ref.name)) continue;
+        if (ref.version !== undefined && resolver.ref({ package: ref.package, name: ref.name }, node.packageName)) {
+          const versions = resolver.versionsOf(ref.name);
+          problems.push({
+            code: 'STR251',
+            message: versions.length > 0 ? `ref to version ${ref.version} of '${ref.name}', which has versions ${versions.join(', ')}` : `ref to version ${ref.version} of '${ref.name}', which has no versions`,
+            ...at(ref.position),
+            hint: versions.length > 0 ? `pin one of them (ref('${ref.name}', v=${versions[versions.length - 1]})), or leave v out for the latest` : `leave v out, or declare versions: for '${ref.name}' in YAML`,
+          });
+          continue;
+        }
         const where = ref.package ? ` in package '${ref.package}'` : '';
         problems.push(unknownReference('STR205', `ref '${ref.name}'${where}`, at(ref.position), didYouMean(ref.name, resolver.names()), 'no model or seed has that name'));
       } else {

@@ -8,7 +8,7 @@
 export interface StaticParse {
   /** The SQL with ref/source calls replaced by tokens and config calls removed. */
   rendered: string;
-  refs: { package?: string; name: string; offset: number }[];
+  refs: { package?: string; name: string; version?: string | number; offset: number }[];
   sources: { source: string; table: string; offset: number }[];
   config: Record<string, unknown>;
 }
@@ -44,6 +44,12 @@ export function staticParse(text: string): StaticParse | undefined {
     }
     if (fn === 'ref' && (strings.length === 1 || strings.length === 2)) {
       refs.push(strings.length === 1 ? { name: strings[0], offset } : { package: strings[0], name: strings[1], offset });
+      // `ref('m', v=2)`: a pinned version; any other keyword goes through the template engine.
+      for (const key in args.keywords) {
+        const value = args.keywords[key];
+        if ((key === 'v' || key === 'version') && (typeof value === 'string' || typeof value === 'number')) refs[refs.length - 1]!.version = value;
+        else failed = true;
+      }
       return `__strata_ref_${refs.length - 1}__`;
     }
     if (fn === 'source' && strings.length === 2 && Object.keys(args.keywords).length === 0) {

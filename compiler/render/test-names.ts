@@ -12,7 +12,9 @@ export function genericTestName(definition: TestDefinition): string {
   const target =
     definition.attachedTo.kind === 'source'
       ? `${definition.attachedTo.sourceName}_${definition.attachedTo.name}`
-      : definition.attachedTo.name;
+      : definition.attachedTo.version === undefined
+        ? definition.attachedTo.name
+        : `${definition.attachedTo.name}_v${String(definition.attachedTo.version)}`;
   const parts = [prefix, target];
   if (definition.columnName) parts.push(definition.columnName);
   const flat = Object.entries(definition.kwargs)

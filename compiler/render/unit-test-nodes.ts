@@ -61,7 +61,10 @@ function unitTestNode(
     throw new StrataError({ code: 'STR140', message: `unit test '${definition.name}': ${message}`, ...where, hint });
   };
   const modelId = nodeId(`model.${project.name}.${definition.model}`);
-  const model = nodes.get(modelId);
+  // A versioned model is tested in its latest version.
+  const model =
+    nodes.get(modelId) ??
+    [...nodes.values()].find((n) => n.resourceType === 'model' && n.name === definition.model && n.version !== undefined && String(n.version) === String(n.latestVersion));
   if (!model) {
     if (disabledNames.has(definition.model)) return undefined;
     const models = [...nodes.values()].filter((n) => n.resourceType === 'model').map((n) => n.name);
@@ -116,7 +119,7 @@ function unitTestNode(
     rawSql: '',
     checksum: checksumOf(text),
     config,
-    dependsOn: { nodes: [modelId], macros: [] },
+    dependsOn: { nodes: [model.id], macros: [] },
     refs: [],
     sources: [],
     schema: model.schema,
@@ -124,7 +127,7 @@ function unitTestNode(
     description: definition.description,
     columns: {},
     patchPath: definition.file,
-    unitTest: { model: modelId, given, expect, overrides: { vars, macros }, position: where },
+    unitTest: { model: model.id, given, expect, overrides: { vars, macros }, position: where },
   };
 }
 

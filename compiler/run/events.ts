@@ -12,7 +12,7 @@ export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'wa
 export interface NodeResult {
   id: NodeId;
   name: string;
-  resourceType: 'model' | 'seed' | 'snapshot' | 'test' | 'unit_test';
+  resourceType: 'model' | 'seed' | 'snapshot' | 'test' | 'unit_test' | 'analysis';
   /** What was built: `view`, `table`, `incremental`, `seed`, `test`. */
   materialized: string;
   /** `schema.identifier` of what was built. */

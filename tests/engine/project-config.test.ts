@@ -101,7 +101,7 @@ saved-queries:
 `;
 
 const NOT_ACTED_ON = [
-  'analysis-paths', 'docs-paths', 'asset-paths', 'clean-targets', 'query-comment',
+  'asset-paths', 'clean-targets', 'query-comment',
   'require-dbt-version', 'dbt-cloud', 'flags', 'quoting', 'restrict-access', 'unit_tests',
   'exposures', 'metrics', 'semantic-models', 'saved-queries',
 ];
@@ -157,7 +157,6 @@ describe('dbt_project.yml keys', () => {
     expect(project.paths.seeds).toEqual(['data']);
     expect(project.dispatch).toEqual([{ macroNamespace: 'dbt_utils', searchOrder: ['dbt_utils_integration_tests', 'dbt_utils'] }]);
     expect(project.warnings.map((w) => `${w.code} ${w.line} ${w.message}`)).toEqual([
-      "STR107 12 'analysis-paths' is accepted but Strata does not act on it",
       "STR107 18 'clean-targets' is accepted but Strata does not act on it",
       "STR107 23 'flags' is accepted but Strata does not act on it",
     ]);

@@ -86,7 +86,7 @@ describe('selector errors', () => {
 
   it('lists the methods in the hint of an unknown method', () => {
     expect(() => parseSelector(['colour:red'])).toThrow(
-      'error STR302  unknown selector method \'colour\' in \'colour:red\'  (methods: path, tag, config.<key>, resource_type, source, test_type, fqn, package, test_name, exposure, state, or a bare name, fqn or folder)',
+      'error STR302  unknown selector method \'colour\' in \'colour:red\'  (methods: path, tag, config.<key>, resource_type, source, test_type, fqn, package, test_name, exposure, version, group, access, state, or a bare name, fqn or folder)',
     );
   });
 });
