@@ -4,10 +4,10 @@ import { StrataError } from '../diagnostics/strata-error.js';
 import type { Reporter } from '../diagnostics/reporter.js';
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { deferToState, loadStateManifest } from '../graph/state-manifest.js';
-import { buildPlan, type Command, type Plan, type UpstreamRelation } from '../plan/build-plan.js';
+import { buildPlan, type Command } from '../plan/build-plan.js';
 import { targetInfo } from '../artifacts/target-info.js';
 import { TargetWriter } from '../run/artifacts.js';
-import { existingRelations } from '../run/relation-sql.js';
+import { checkUpstream } from '../run/check-upstream.js';
 import { runProjectHooks } from '../run/project-hooks.js';
 import { runPlan } from '../run/run-plan.js';
 import { lockTarget, type HeldTargetLock } from '../adapters/target-lock.js';
@@ -62,7 +62,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     lock = await lockTarget(project.target, { timeoutSeconds: args.lockTimeout, command, onWait: notice });
     if (lock.waitedSeconds > 0) notice(`waited ${lock.waitedSeconds.toFixed(1)}s for the other run on this target to finish`);
     interrupts = listenForInterrupts(notice);
-    await checkUpstream(adapter, plan, args);
+    await checkUpstream(adapter, plan, args.select);
     await prepareTarget(adapter, plan, parsed);
     const hookFailed = (error: unknown) => {
       if (!(error instanceof StrataError)) throw error;
@@ -105,32 +105,6 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     await adapter.close();
     if (interrupts?.received) interrupts.raiseAgain();
   }
-}
-
-/**
- * Every relation the plan reads but does not build is looked up once, before any SQL runs: a
- * `build --select gold` on an empty database stops here with the list, not deep inside a query.
- */
-export async function checkUpstream(adapter: Adapter, plan: Plan, args: RunArgs): Promise<void> {
-  if (plan.upstream.length === 0) return;
-  const found = await adapter.withConnection((connection) => existingRelations(connection, plan.upstream));
-  // One entry per relation (a seed and the source reading its table name the same one): the first, the
-  // node that builds it, is the one to name.
-  const missing = new Map<string, UpstreamRelation>();
-  for (const r of plan.upstream) {
-    const key = `${r.schema}.${r.identifier}`;
-    if (!found.has(key) && !missing.has(key)) missing.set(key, r);
-  }
-  if (missing.size === 0) return;
-  const selection = args.select?.length ? args.select.map((s) => (s.startsWith('+') ? s : `+${s}`)).join(' ') : undefined;
-  const list = [...missing.values()];
-  throw new StrataError({
-    code: 'STR402',
-    message: `the selection reads ${list.length === 1 ? '1 relation that does' : `${list.length} relations that do`} not exist yet: ${list
-      .map((r) => `${r.schema}.${r.identifier} (${r.id})`)
-      .join(', ')}`,
-    hint: selection ? `build them too: --select '${selection}'` : 'build the upstream nodes first',
-  });
 }
 
 /** `--event-time-start` and `--event-time-end`, both or neither, as dbt asks; the start before the end. */

@@ -14,16 +14,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Adapter } from '../adapters/adapter.js';
 import { openAdapter } from '../adapters/open-adapter.js';
-import { checkUpstream } from '../cli/run-command.js';
 import { StrataError } from '../diagnostics/strata-error.js';
-import { stableJson, type Fingerprint } from '../graph/state-fingerprint.js';
+import { stableJson } from '../graph/state-fingerprint.js';
 import type { NodeId } from '../manifest/types.js';
 import { buildPlan } from '../plan/build-plan.js';
 import type { LoadProjectOptions, Project } from '../project/load-project.js';
 import { TargetWriter } from '../run/artifacts.js';
-import type { NodeResult } from '../run/events.js';
+import { checkUpstream } from '../run/check-upstream.js';
 import { runPlan } from '../run/run-plan.js';
 import { ChangeCollector, type ChangeSet } from './change-set.js';
+import { EMPTY_MEMORY, planCycle, rememberRun, type WatchMemory } from './cycle-plan.js';
 import { watchFiles, type FileWatcher } from './file-watcher.js';
 import { nextState, type ProjectState, type StateOptions } from './project-state.js';
 import { timeStatements, type TimedAdapter } from './timed-adapter.js';
@@ -75,30 +75,30 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
     invocationId: randomUUID(),
   };
   const { loadProject } = await import('../project/load-project.js');
-  let project: Project = loadProject(options.projectDir, options.load);
-  let state: ProjectState | undefined;
-  let adapter: TimedAdapter = timeStatements(await openAdapterFor(project, options));
-  let adapterTarget = stableJson(project.target);
-
-  /** Fingerprint of each node when it last ran: a node whose fingerprint differs now is dirty. */
-  const lastRun = new Map<NodeId, Fingerprint>();
-  let failed = new Set<NodeId>();
-  let cycle = 0;
-  /** Bumped by every file event: a cycle compares it before running to know whether it is stale. */
-  let generation = 0;
-  let firstEventAt: number | undefined;
-  let requested: CycleReason | undefined = 'start';
-  let running: Promise<void> | undefined;
-  let stopping = false;
+  const initial = loadProject(options.projectDir, options.load);
+  /** Everything the loop changes from one cycle to the next, in one place. */
+  const live: LoopState = {
+    project: initial,
+    state: undefined,
+    adapter: timeStatements(await openAdapterFor(initial, options)),
+    adapterTarget: stableJson(initial.target),
+    memory: EMPTY_MEMORY,
+    cycle: 0,
+    generation: 0,
+    firstEventAt: undefined,
+    requested: 'start',
+    running: undefined,
+    stopping: false,
+  };
 
   const collector = new ChangeCollector(options.debounceMs, () => kick());
-  const paths = [...new Set([...project.paths.models, ...project.paths.macros, ...project.paths.seeds, ...project.paths.tests, project.configFile])];
-  const watcher: FileWatcher = watchFiles(project.root, {
+  const paths = [...new Set([...live.project.paths.models, ...live.project.paths.macros, ...live.project.paths.seeds, ...live.project.paths.tests, live.project.configFile])];
+  const watcher: FileWatcher = watchFiles(live.project.root, {
     paths,
     onEvent(kind, path) {
-      if (stopping) return;
-      generation++;
-      firstEventAt ??= performance.now();
+      if (live.stopping) return;
+      live.generation++;
+      live.firstEventAt ??= performance.now();
       collector.add(kind, path);
     },
     onError: (error) => options.emit({ type: 'watch-error', message: error.message }),
@@ -106,12 +106,12 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
 
   /** Starts the loop if it is not running; a running loop picks the new work up when its cycle ends. */
   const kick = (): void => {
-    if (running || stopping) return;
-    running = loop()
+    if (live.running || live.stopping) return;
+    live.running = loop()
       .catch((error: unknown) => options.emit({ type: 'watch-error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
       .finally(() => {
-        running = undefined;
-        if (!stopping && (requested || (collector.size > 0 && !collector.settling))) kick();
+        live.running = undefined;
+        if (!live.stopping && (live.requested || (collector.size > 0 && !collector.settling))) kick();
       });
   };
 
@@ -119,87 +119,86 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
   const firstCycle = new Promise<void>((resolve) => (resolveFirst = resolve));
 
   const loop = async (): Promise<void> => {
-    while (!stopping && (requested || (collector.size > 0 && !collector.settling))) {
-      const reason: CycleReason = requested ?? 'files';
-      requested = undefined;
-      const files = collector.take(project);
+    while (!live.stopping && (live.requested || (collector.size > 0 && !collector.settling))) {
+      const reason: CycleReason = live.requested ?? 'files';
+      live.requested = undefined;
+      const files = collector.take(live.project);
       const startedAt = performance.now();
-      const sinceFirst = firstEventAt;
-      firstEventAt = undefined;
+      const sinceFirst = live.firstEventAt;
+      live.firstEventAt = undefined;
       if (reason === 'files' && files.length === 0) continue;
-      await runCycle(++cycle, reason, files, startedAt, sinceFirst);
+      await runCycle(++live.cycle, reason, files, startedAt, sinceFirst);
       if (reason === 'start') resolveFirst();
-      if (!stopping) options.emit({ type: 'watch-idle' });
+      if (!live.stopping) options.emit({ type: 'watch-idle' });
     }
   };
 
   const runCycle = async (number: number, reason: CycleReason, files: ChangeSet, startedAt: number, firstEvent: number | undefined): Promise<void> => {
     options.emit({ type: 'cycle-started', cycle: number, reason, files });
-    const seenGeneration = generation;
+    const seenGeneration = live.generation;
     const parseStarted = performance.now();
     try {
-      state = nextState(reason === 'start' ? undefined : { project, state }, files, stateOptions);
-      project = state.project;
+      live.state = nextState(reason === 'start' ? undefined : { project: live.project, state: live.state }, files, stateOptions);
+      live.project = live.state.project;
     } catch (error) {
       if (!(error instanceof StrataError)) throw error;
-      state = undefined; // the next cycle parses everything again
+      live.state = undefined; // the next cycle parses everything again
       options.emit({ type: 'cycle-problems', cycle: number, diagnostics: error.diagnostics });
       return;
     }
-    if (state.selection.warnings.length > 0) {
-      options.emit({ type: 'cycle-problems', cycle: number, diagnostics: state.selection.warnings.map((w) => ({ ...w, severity: 'warn' as const })) });
+    if (live.state.selection.warnings.length > 0) {
+      options.emit({ type: 'cycle-problems', cycle: number, diagnostics: live.state.selection.warnings.map((w) => ({ ...w, severity: 'warn' as const })) });
     }
-    const { parsed, dag, selection, fingerprints } = state;
+    const { parsed, dag, selection, fingerprints } = live.state;
     const parseEnded = performance.now();
 
-    if (stableJson(project.target) !== adapterTarget) {
-      await adapter.close();
-      adapter = timeStatements(await openAdapterFor(project, options));
-      adapterTarget = stableJson(project.target);
-      lastRun.clear();
+    if (stableJson(live.project.target) !== live.adapterTarget) {
+      await live.adapter.close();
+      live.adapter = timeStatements(await openAdapterFor(live.project, options));
+      live.adapterTarget = stableJson(live.project.target);
+      live.memory = { lastRun: new Map(), failed: live.memory.failed };
     }
 
-    for (const id of [...lastRun.keys()]) {
-      if (parsed.manifest.nodes[id]) continue;
-      lastRun.delete(id);
-      failed.delete(id);
+    const planned = planCycle(
+      live.memory,
+      {
+        fingerprints,
+        selection: selection.ids,
+        exists: (id) => parsed.manifest.nodes[id] !== undefined,
+        descendants: (ids) => dag.walk(ids, 'down'),
+        // Data tests and unit tests: both check the node, neither builds anything.
+        testsOf: (id) => dag.children(id).filter((child) => child.startsWith('test.') || child.startsWith('unit_test.')),
+      },
+      reason,
+      options.changedOnly === true,
+    );
+    live.memory = planned.memory;
+    for (const id of planned.removed) {
       if (!id.startsWith('test.') && !id.startsWith('unit_test.')) options.emit({ type: 'node-removed', id, relation: relationOfRemoved(id) });
     }
+    const plan = buildPlan(parsed.manifest, dag, planned.ids, 'build');
+    options.emit({ type: 'cycle-planned', cycle: number, parse: live.state.parse, changed: planned.changed, steps: plan.steps.length });
 
-    const changed = [...fingerprints].filter(([id, fingerprint]) => lastRun.get(id) !== fingerprint).map(([id]) => id);
-    const wanted = new Set<NodeId>();
-    if (reason === 'all' || reason === 'start') for (const id of selection.ids) wanted.add(id);
-    else if (reason === 'failed') for (const id of failed) wanted.add(id);
-    for (const id of changed) wanted.add(id);
-    const grown = options.changedOnly ? testsOf(wanted) : dag.walk(wanted, 'down');
-    for (const id of grown) wanted.add(id);
-    const selected = new Set(selection.ids);
-    const ids = selection.ids.filter((id) => wanted.has(id));
-    const plan = buildPlan(parsed.manifest, dag, ids, 'build');
-    options.emit({ type: 'cycle-planned', cycle: number, parse: state.parse, changed: changed.filter((id) => selected.has(id)), steps: plan.steps.length });
-
-    // Nodes that are never steps (ephemeral models, nodes outside the selection) count as seen now:
-    // otherwise they would stay dirty and drag their descendants into every cycle.
+    // Nodes that are never steps: ephemeral models, and nodes outside the selection.
     const steps = new Set(plan.steps.map((s) => s.id));
-    const seen = () => {
-      for (const [id, fingerprint] of fingerprints) if (!steps.has(id) && (!selected.has(id) || parsed.manifest.nodes[id]?.config.materialized === 'ephemeral')) lastRun.set(id, fingerprint);
-    };
-    const writer = new TargetWriter(project.root, project.paths.target, project.name);
+    const selected = new Set(selection.ids);
+    const seen = [...fingerprints.keys()].filter((id) => !steps.has(id) && (!selected.has(id) || parsed.manifest.nodes[id]?.config.materialized === 'ephemeral'));
+    const writer = new TargetWriter(live.project.root, live.project.paths.target, live.project.name);
     if (plan.steps.length === 0) {
-      seen();
+      live.memory = rememberRun(live.memory, [], fingerprints, seen);
       options.emit({ type: 'cycle-finished', cycle: number, results: [], elapsed: (performance.now() - startedAt) / 1000, sql: 0, sinceFirstEventMs: firstEvent === undefined ? undefined : performance.now() - firstEvent });
       deferArtifacts(() => writer.writeManifest(parsed.manifest));
       return;
     }
-    adapter.resetSqlTime();
+    live.adapter.resetSqlTime();
     try {
-      await checkUpstream(adapter, plan, { projectDir: options.projectDir, logFormat: 'text', select: options.select });
+      await checkUpstream(live.adapter, plan, options.select);
     } catch (error) {
       if (!(error instanceof StrataError)) throw error;
       options.emit({ type: 'cycle-problems', cycle: number, diagnostics: error.diagnostics });
       return;
     }
-    if (generation !== seenGeneration && reason === 'files') {
+    if (live.generation !== seenGeneration && reason === 'files') {
       options.emit({ type: 'cycle-superseded', cycle: number });
       return;
     }
@@ -208,23 +207,23 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
       plan,
       {
         parsed,
-        adapter,
+        adapter: live.adapter,
         runId: randomBytes(3).toString('hex'),
         fullRefresh: false,
         writeCompiled: (node, sql) => writer.writeCompiled(node, sql),
         writeRun: (node, sql) => writer.writeRun(node, sql),
       },
-      { threads: project.target.threads, failFast: options.failFast === true, emit: (event) => options.emit({ type: 'run-event', event }) },
+      { threads: live.project.target.threads, failFast: options.failFast === true, emit: (event) => options.emit({ type: 'run-event', event }) },
     );
     const ended = performance.now();
-    recordResults(results, fingerprints);
-    seen();
+    live.memory = rememberRun(live.memory, results, fingerprints, seen);
+    for (const result of results) if (result.relation) removedRelations.set(result.id, result.relation);
     options.emit({
       type: 'cycle-finished',
       cycle: number,
       results,
       elapsed: (ended - startedAt) / 1000,
-      sql: adapter.sqlMs / 1000,
+      sql: live.adapter.sqlMs / 1000,
       sinceFirstEventMs: firstEvent === undefined ? undefined : ended - firstEvent,
       phasesMs: { parse: parseEnded - parseStarted, plan: runStarted - parseEnded, run: ended - runStarted },
     });
@@ -254,7 +253,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
     const write = pendingArtifacts;
     pendingArtifacts = undefined;
     if (!write) return;
-    if (running && !stopping) {
+    if (live.running && !live.stopping) {
       deferArtifacts(write);
       return;
     }
@@ -265,52 +264,33 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
     }
   };
 
-  const testsOf = (ids: Set<NodeId>): NodeId[] =>
-    // Data tests and unit tests: both check the node, neither builds anything.
-    [...ids].flatMap((id) => state!.dag.children(id).filter((child) => child.startsWith('test.') || child.startsWith('unit_test.')));
-
   const removedRelations = new Map<NodeId, string>();
   const relationOfRemoved = (id: NodeId) => removedRelations.get(id);
-
-  const recordResults = (results: NodeResult[], fingerprints: Map<NodeId, Fingerprint>) => {
-    const nextFailed = new Set([...failed].filter((id) => !results.some((r) => r.id === id)));
-    for (const result of results) {
-      if (result.status === 'skipped') {
-        lastRun.delete(result.id);
-        nextFailed.add(result.id);
-        continue;
-      }
-      lastRun.set(result.id, fingerprints.get(result.id) ?? '');
-      if (result.relation) removedRelations.set(result.id, result.relation);
-      if (result.status === 'error' || result.status === 'fail') nextFailed.add(result.id);
-    }
-    failed = nextFailed;
-  };
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
 
   const handle: WatchHandle = {
     rebuildAll() {
-      requested = 'all';
+      live.requested = 'all';
       kick();
     },
     rerunFailed() {
-      requested = 'failed';
+      live.requested = 'failed';
       kick();
     },
     async stop() {
-      if (stopping) return stopped;
-      stopping = true;
+      if (live.stopping) return stopped;
+      live.stopping = true;
       collector.close();
       try {
         await watcher.close();
-        if (running) {
-          await adapter.cancelRunning().catch(() => undefined);
-          await running;
+        if (live.running) {
+          await live.adapter.cancelRunning().catch(() => undefined);
+          await live.running;
         }
         writeArtifacts();
-        await adapter.close();
+        await live.adapter.close();
       } finally {
         options.emit({ type: 'watch-stopped' });
         resolveStopped();
@@ -321,9 +301,28 @@ export async function startWatch(options: WatchOptions): Promise<WatchHandle> {
   };
 
   await watcher.ready;
-  options.emit({ type: 'watch-started', project: project.name, target: `${project.target.name} (${project.target.type})`, paths });
+  options.emit({ type: 'watch-started', project: live.project.name, target: `${live.project.target.name} (${live.project.target.type})`, paths });
   kick();
   return handle;
+}
+
+/** The watch loop's mutable state: one object, so what changes between cycles is in one place. */
+interface LoopState {
+  project: Project;
+  /** The parse of the last cycle; undefined after a parse error (the next cycle parses everything). */
+  state: ProjectState | undefined;
+  adapter: TimedAdapter;
+  /** The target the adapter was opened for (a change of project.yml's target reopens it). */
+  adapterTarget: string;
+  memory: WatchMemory;
+  cycle: number;
+  /** Bumped by every file event: a cycle compares it before running to know whether it is stale. */
+  generation: number;
+  firstEventAt: number | undefined;
+  /** A cycle asked for by a key or the start, not by files. */
+  requested: CycleReason | undefined;
+  running: Promise<void> | undefined;
+  stopping: boolean;
 }
 
 function openAdapterFor(project: Project, options: WatchOptions): Promise<Adapter> {
