@@ -1,6 +1,6 @@
 /**
- * target/manifest.json and run_results.json are dbt's artifacts, valid against dbt's published schemas
- * (manifest v12, run-results v6) with zero errors: the Pagila project of this repository, built by the
+ * target/manifest.json, run_results.json and sources.json are dbt's artifacts, valid against dbt's published schemas
+ * (manifest v12, run-results v6, sources v3) with zero errors: the Pagila project of this repository, built by the
  * CLI on each engine. Strata's own fields are in strata_state.json and strata_run_results.json.
  */
 import fs from 'node:fs';
@@ -58,6 +58,20 @@ describeEachEngine('dbt artifacts of the Pagila project', (engine) => {
     const state = read('strata_state.json');
     expect(state.nodes['model.pagila.gold_customer_metrics'].fingerprint).toMatch(/^\w{12}\.\w{12}\.\w{12}$/);
     expect(read('strata_run_results.json').results['model.pagila.gold_customer_metrics']).toMatchObject({ error: null, compiled_path: expect.stringContaining('target/compiled/pagila/') });
+  });
+
+  it('writes a sources.json valid against sources v3 with source freshness', async () => {
+    // Freshness for every Pagila source from the project's sources: tree; the generated rows are from 2022.
+    fs.appendFileSync(path.join(projectDir, 'project.yml'), '\nsources:\n  pagila:\n    +freshness: {warn_after: {count: 1, period: day}}\n    +loaded_at_field: last_update\n');
+    const freshness = await strata(['source', 'freshness', '--select', 'source:pagila.customer', 'source:pagila.rental', '--project-dir', projectDir]);
+    expect(freshness.exitCode, describeRun(freshness)).toBe(0);
+    const sources = read('sources.json');
+    expect(schemaErrors('sources/v3', sources)).toEqual([]);
+    expect((sources.results as Json[]).map((r) => [r.unique_id, r.status])).toEqual([
+      ['source.pagila.pagila.customer', 'warn'],
+      ['source.pagila.pagila.rental', 'warn'],
+    ]);
+    expect(schemaErrors('manifest/v12', read('manifest.json'))).toEqual([]);
   });
 
   it('writes a valid manifest.json with compile too (no database)', async () => {
