@@ -48,7 +48,7 @@ describeEachEngine('strata docs generate on the dbt_utils integration project', 
   it("embeds every node of the manifest in the site's data, with package nodes", () => {
     const manifest = read('manifest.json');
     const data = readSiteData(path.join(project, 'target'));
-    const expected = [...Object.keys(manifest.nodes), ...Object.keys(manifest.sources), ...Object.keys(manifest.unit_tests)].sort();
+    const expected = [...Object.keys(manifest.nodes), ...Object.keys(manifest.sources), ...Object.keys(manifest.unit_tests), ...Object.keys(manifest.exposures)].sort();
     expect(data.nodes.map((n) => n.id).sort()).toEqual(expected);
     expect(data.nodes.filter((n) => n.run).length).toBe((read('run_results.json').results as Json[]).length);
   });

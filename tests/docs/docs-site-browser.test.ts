@@ -1,6 +1,7 @@
 /**
  * The docs site in a real headless Chromium: opened from the file system with every non-file request
  * blocked, and through `strata docs serve`. The Pagila project is built on the embedded engine first.
+ * Each tile of the Pagila dashboards is checked against the same query run with `strata show`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import { copyPagilaProject, describeRun, strata, withAdapter } from '../pagila/pagila-project.js';
 import { REPO_ROOT } from '../support/strata-cli.js';
 import { loadProject } from '../../compiler/project/load-project.js';
+import { readDashboard, type DashboardDefinition, type DashboardTile } from '../../compiler/dashboards/dashboard-file.js';
 import { describeWithChromium, launchChromium } from './chromium.js';
+import { near, showRows, tileSql, whereOf } from './tile-queries.js';
 
 type Json = Record<string, any>;
 
@@ -70,7 +73,7 @@ describeWithChromium('docs site in Chromium', (executablePath) => {
 
   it('opens index.html from disk with the network off: lineage, node page, column types, search', async () => {
     const { page, errors, blocked } = await openPage(pathToFileURL(path.join(projectDir, 'target', 'index.html')).href, true);
-    const everything = Object.keys(manifest.nodes).filter((id) => /^(model|seed|snapshot)\./.test(id)).length + Object.keys(manifest.sources).length;
+    const everything = Object.keys(manifest.nodes).filter((id) => /^(model|seed|snapshot)\./.test(id)).length + Object.keys(manifest.sources).length + Object.keys(manifest.exposures).length;
     expect(await page.locator('#graph .node').count()).toBe(everything);
 
     await page.fill('#select', '+gold_customer_metrics');
@@ -114,6 +117,146 @@ describeWithChromium('docs site in Chromium', (executablePath) => {
     await page.close();
   });
 
+  it('shows the exposures in the lineage, and +exposure:customer_health selects what the dashboard reads', async () => {
+    const { page, errors } = await openPage(pathToFileURL(path.join(projectDir, 'target', 'index.html')).href, true);
+    const exposures = await page.locator('#graph .node[data-type=exposure]').evaluateAll((els) => els.map((el) => el.getAttribute('data-id')).sort());
+    expect(exposures).toEqual(Object.keys(manifest.exposures).sort());
+    expect(exposures).toEqual(['exposure.pagila.customer_health', 'exposure.pagila.segments']);
+    await page.fill('#select', '+exposure:customer_health');
+    await page.press('#select', 'Enter');
+    const shown = await page.locator('#graph .node').evaluateAll((els) => els.map((el) => el.getAttribute('data-id')!).sort());
+    expect(shown).toEqual(lineageOf('exposure.pagila.customer_health'));
+    expect(shown).toContain('model.pagila.gold_customer_metrics');
+    await page.locator('#graph .node[data-id="exposure.pagila.customer_health"]').click();
+    await expect.poll(() => page.textContent('#node-title')).toBe('customer_health');
+    expect(await page.textContent('#panel')).toContain('dashboard');
+    await page.click('#panel a.open-dashboard');
+    await page.waitForFunction(() => performance.getEntriesByName('strata:dashboard').length > 0);
+    expect(await page.textContent('#dashboard-title')).toBe('Customer health');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  /** The dashboard files as the project has them (queries as written, with refs). */
+  function dashboards(): DashboardDefinition[] {
+    return ['customer_health', 'segments'].map((name) => readDashboard(`dashboards/${name}.yml`, fs.readFileSync(path.join(projectDir, 'dashboards', `${name}.yml`), 'utf8')));
+  }
+
+  async function openDashboard(url: string, offline: boolean) {
+    const opened = await openPage(url, offline);
+    await opened.page.waitForFunction(() => performance.getEntriesByName('strata:dashboard').length > 0);
+    return opened;
+  }
+
+  const tileData = (page: Page, id: string) => page.evaluate((tile) => (window as unknown as { strataDashboards: { tileData(id: string): any } }).strataDashboards.tileData(tile), id);
+
+  /** Asserts that tile `tile` of the open page shows what the database computes from its query (with the filters' `where`). */
+  async function expectTileMatches(page: Page, dashboard: DashboardDefinition, tile: DashboardTile, filters: Record<string, string | number> = {}): Promise<void> {
+    const query = dashboard.queries.find((q) => q.name === tile.query)!;
+    const what = `${dashboard.name} ${tile.id} (${tile.type} '${tile.title ?? ''}')`;
+    const rows = await showRows(projectDir, tileSql(tile, query.sql, whereOf(filters)));
+    const shown = await tileData(page, tile.id);
+    expect(shown, what).toBeTruthy();
+    if (tile.type === 'kpi') {
+      const value = await page.getAttribute(`[data-tile="${tile.id}"] .kpi-value`, 'data-value');
+      expect(near(value === '' ? null : Number(value), rows[0]!.value), `${what}: ${value} vs ${String(rows[0]!.value)}`).toBe(true);
+      expect(near(shown.value, rows[0]!.value), what).toBe(true);
+      expect((await page.textContent(`[data-tile="${tile.id}"] .kpi-value`))?.trim(), what).not.toBe('');
+      if (tile.compare) {
+        const previous = await page.getAttribute(`[data-tile="${tile.id}"] .kpi-previous`, 'data-value');
+        expect(near(Number(previous), rows[0]!.compare), `${what}: previous ${previous} vs ${String(rows[0]!.compare)}`).toBe(true);
+      }
+    } else if (tile.type === 'heatmap') {
+      const expected = new Map(rows.map((r) => [`${String(r.x)}|${String(r.y)}`, r.value]));
+      const cells = (shown.cells as [number, number, number][]).map(([xi, yi, v]) => [`${shown.xs[xi]}|${shown.ys[yi]}`, v] as const);
+      expect(cells.length, what).toBe(expected.size);
+      for (const [key, value] of cells) expect(near(value, expected.get(key)), `${what} ${key}: ${value} vs ${String(expected.get(key))}`).toBe(true);
+    } else if (tile.type === 'scatter') {
+      const points = (shown.series as { data: [number, number][] }[]).flatMap((s) => s.data.map(([x, y]) => `${x}|${y}`)).sort();
+      expect(points, what).toEqual(rows.map((r) => `${Number(r.x)}|${Number(r.y)}`).sort());
+    } else if (tile.type === 'table') {
+      const body = await page.locator(`[data-tile="${tile.id}"] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      expect(body.length, what).toBe(Math.min(rows.length, tile.limit ?? 100));
+      expect(await page.textContent(`[data-tile="${tile.id}"] .table-count`), what).toContain(`${rows.length} rows`);
+      const model = shown as { columns: string[]; rows: unknown[][] };
+      const byId = new Map(rows.map((r) => [String(r[model.columns[0]!]), r]));
+      const sortBy = tile.sort?.replace(/^-/, '');
+      model.rows.forEach((row, i) => {
+        const expected = byId.get(String(row[0]));
+        expect(expected, `${what} row ${String(row[0])}`).toBeDefined();
+        model.columns.forEach((column, c) => {
+          const a = row[c];
+          const b = expected![column];
+          expect(typeof a === 'number' ? near(a, b) : String(a ?? '') === String(b ?? ''), `${what} ${column} of ${String(row[0])}: ${String(a)} vs ${String(b)}`).toBe(true);
+        });
+        // In the database's order of the sort column (ties may list their rows either way).
+        if (sortBy) expect(near(row[model.columns.indexOf(sortBy)], rows[i]![sortBy]), `${what} order at row ${i}`).toBe(true);
+      });
+    } else {
+      const series = shown.series as { name: string; data: (number | null)[] }[];
+      const categories = (shown.categories as string[]).map(String);
+      const expected = new Map<string, unknown>();
+      for (const r of rows) {
+        if (tile.series) expected.set(`${String(r.x)}|${String(r.series)}`, r.value);
+        else tile.y!.forEach((y, i) => expected.set(`${String(r.x)}|${y}`, r[`y${i}`]));
+      }
+      const distinct = new Set(rows.map((r) => String(r.x))).size;
+      expect(categories.length, what).toBe(tile.limit ? Math.min(tile.limit, distinct) : distinct);
+      for (const s of series) {
+        categories.forEach((category, i) => {
+          const want = expected.get(`${category}|${s.name}`) ?? null;
+          expect(near(s.data[i], want), `${what} ${category}/${s.name}: ${String(s.data[i])} vs ${String(want)}`).toBe(true);
+        });
+      }
+      if (tile.limit && tile.sort?.startsWith('-')) {
+        // The categories kept are the largest: none left out is larger than the smallest kept.
+        const kept = new Set(categories);
+        const smallest = Math.min(...series[0]!.data.map(Number));
+        for (const r of rows) if (!kept.has(String(r.x))) expect(Number(tile.series ? r.value : r.y0), `${what}: ${String(r.x)} left out`).toBeLessThanOrEqual(smallest);
+      }
+    }
+  }
+
+  it('draws every tile of the Pagila dashboards with the numbers strata show gives for its query, from disk and offline', async () => {
+    for (const dashboard of dashboards()) {
+      const url = `${pathToFileURL(path.join(projectDir, 'target', 'index.html')).href}#!/dashboard/${dashboard.name}`;
+      const { page, errors, blocked } = await openDashboard(url, true);
+      expect(await page.locator('[data-tile]').count()).toBe(dashboard.tiles.length);
+      expect(new Set(dashboard.tiles.map((t) => t.type)).size).toBeGreaterThan(3);
+      for (const tile of dashboard.tiles) await expectTileMatches(page, dashboard, tile);
+      expect(errors).toEqual([]);
+      expect(blocked).toEqual([]);
+      await page.close();
+    }
+  }, 300_000);
+
+  it('filters the segments dashboard in the page, and drills down from a heatmap cell to the customer list', async () => {
+    const segments = dashboards().find((d) => d.name === 'segments')!;
+    const url = `${pathToFileURL(path.join(projectDir, 'target', 'index.html')).href}#!/dashboard/segments`;
+    const { page, errors } = await openDashboard(url, true);
+    await page.selectOption('select[data-filter="tier"]', 'Gold');
+    expect(page.url()).toContain('#!/dashboard/segments?tier=Gold');
+    for (const tile of segments.tiles) await expectTileMatches(page, segments, tile, { customer_tier: 'Gold' });
+
+    // A click on the heatmap's cell (Platinum, Champions) sets both filters.
+    await page.selectOption('select[data-filter="tier"]', '');
+    const heatmap = segments.tiles.find((t) => t.type === 'heatmap')!;
+    const cells = await tileData(page, heatmap.id);
+    const xi = (cells.xs as string[]).indexOf('Platinum');
+    const yi = (cells.ys as string[]).indexOf('Champions');
+    const at = await page.evaluate(([id, x, y]) => (window as unknown as { strataDashboards: { pixelOf(id: string, v: number[]): { x: number; y: number } } }).strataDashboards.pixelOf(id as string, [x as number, y as number]), [heatmap.id, xi, yi]);
+    await page.mouse.click(at.x, at.y);
+    await expect.poll(() => page.inputValue('select[data-filter="segment"]')).toBe('Champions');
+    expect(await page.inputValue('select[data-filter="tier"]')).toBe('Platinum');
+    const table = segments.tiles.find((t) => t.type === 'table')!;
+    await expectTileMatches(page, segments, table, { customer_tier: 'Platinum', rfm_segment: 'Champions' });
+    const list = await showRows(projectDir, tileSql(table, segments.queries[0]!.sql, whereOf({ customer_tier: 'Platinum', rfm_segment: 'Champions' })));
+    expect(list.length).toBeGreaterThan(0);
+    expect(await page.locator(`[data-tile="${table.id}"] tbody tr`).count()).toBe(list.length);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
   it('shows a selector error in the page, not in the console', async () => {
     const { page, errors } = await openPage(pathToFileURL(path.join(projectDir, 'target', 'index.html')).href, true);
     await page.fill('#select', 'nosuchmethod:x');
@@ -133,6 +276,11 @@ describeWithChromium('docs site in Chromium', (executablePath) => {
       expect(await page.locator('#graph .node').count()).toBeGreaterThan(40);
       expect(errors).toEqual([]);
       await page.close();
+      const health = dashboards().find((d) => d.name === 'customer_health')!;
+      const served = await openDashboard(`${url}#!/dashboard/customer_health`, false);
+      for (const tile of health.tiles.filter((t) => t.type === 'kpi')) await expectTileMatches(served.page, health, tile);
+      expect(served.errors).toEqual([]);
+      await served.page.close();
       const outside = await fetch(new URL('/..%2f..%2fproject.yml', url));
       expect(outside.status).toBe(404);
     } finally {

@@ -41,7 +41,7 @@ export function tempDir(prefix: string): string {
 export function copyPagilaProject(seedsFrom: string = SEEDS_DIR): string {
   const dir = tempDir('pagila');
   fs.copyFileSync(path.join(REPO_ROOT, 'project.yml'), path.join(dir, 'project.yml'));
-  for (const sub of ['models', 'macros', 'tests/sql']) {
+  for (const sub of ['models', 'macros', 'tests/sql', 'dashboards']) {
     fs.cpSync(path.join(REPO_ROOT, sub), path.join(dir, sub), { recursive: true });
   }
   fs.mkdirSync(path.join(dir, 'seeds'));

@@ -247,6 +247,15 @@ function tileData(id) {
   return { categories, series: option.series.map((s) => ({ name: s.name, data: s.data })) };
 }
 
+/** Where on the page a heatmap cell `[xIndex, yIndex]` or a bar `categoryIndex` of tile `id` is drawn (for the browser suite's clicks). */
+function pixelOf(id, value) {
+  const chart = current?.charts.get(id);
+  if (!chart) return null;
+  const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, value);
+  const box = chart.getDom().getBoundingClientRect();
+  return { x: box.left + x, y: box.top + y };
+}
+
 window.addEventListener('resize', resize);
-window.strataDashboards = { show, dispose, resize, setFilter, tileData, selected: () => (current ? { ...current.selected } : {}) };
+window.strataDashboards = { show, dispose, resize, setFilter, tileData, pixelOf, selected: () => (current ? { ...current.selected } : {}) };
 window.dispatchEvent(new Event('strata-dashboards'));
