@@ -134,6 +134,8 @@ export interface ManifestNode {
   alias: string;
   description?: string;
   columns: Record<string, ColumnInfo>;
+  /** Model-level `constraints:` from its YAML properties, as written (contracts apply them). */
+  constraints?: Record<string, unknown>[];
   /** Where the YAML properties of this node came from, if any. */
   patchPath?: string;
   test?: TestMetadata;

@@ -1,7 +1,7 @@
 import type { ConfigTree } from './project-schema.js';
 
 /** Config keys recognised without a `+` prefix in a config tree (dbt accepts both forms for these). */
-const KNOWN_KEYS = new Set([
+export const KNOWN_KEYS = new Set([
   'materialized', 'schema', 'alias', 'database', 'tags', 'enabled', 'pre-hook', 'post-hook', 'pre_hook', 'post_hook',
   'indexes', 'column_types', 'unique_key', 'meta', 'docs', 'persist_docs', 'contract', 'severity', 'store_failures',
   'where', 'limit', 'error_if', 'warn_if', 'full_refresh', 'on_schema_change', 'incremental_strategy', 'quote_columns',
@@ -30,6 +30,8 @@ export function mergeConfig(base: Record<string, unknown>, override: Record<stri
       merged[key] = [...((merged[key] as unknown[] | undefined) ?? []), ...list];
     } else if (key === 'meta' && isPlainObject(value) && isPlainObject(merged.meta)) {
       merged.meta = { ...merged.meta, ...value };
+    } else if (key === 'grants' && isPlainObject(value) && isPlainObject(merged.grants)) {
+      merged.grants = mergeGrants(merged.grants, value);
     } else {
       merged[key] = value;
     }
@@ -86,12 +88,29 @@ export function configResolver(tree: ConfigTree): (fqn: string[]) => Record<stri
   };
 }
 
+/**
+ * dbt's merge of `grants`: a privilege set closer to the node replaces the outer one's grantees;
+ * `+select` adds to them instead.
+ *
+ * @example mergeGrants({ select: ['a'] }, { '+select': ['b'], insert: 'c' })  // { select: ['a', 'b'], insert: ['c'] }
+ */
+export function mergeGrants(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === null || value === undefined ? [] : [value]);
+  const merged: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base)) merged[key.replace(/^\+/, '')] = list(value);
+  for (const [key, value] of Object.entries(override)) {
+    const privilege = key.replace(/^\+/, '');
+    merged[privilege] = key.startsWith('+') && privilege in merged ? [...list(merged[privilege]), ...list(value)] : list(value);
+  }
+  return merged;
+}
+
 function configEntries(level: Record<string, unknown>): Record<string, unknown> {
   const entries: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(level)) {
     if (key.startsWith('+')) entries[key] = value;
     else if (KNOWN_KEYS.has(key) && !isPlainObject(value)) entries[key] = value;
-    else if (KNOWN_KEYS.has(key) && (key === 'meta' || key === 'docs' || key === 'contract' || key === 'column_types'))
+    else if (KNOWN_KEYS.has(key) && (key === 'meta' || key === 'docs' || key === 'contract' || key === 'column_types' || key === 'grants' || key === 'persist_docs'))
       entries[key] = value;
   }
   return entries;

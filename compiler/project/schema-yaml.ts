@@ -32,6 +32,8 @@ export interface NodeProperties extends YamlPlace {
   description?: string;
   columns: Record<string, ColumnInfo>;
   config: Record<string, unknown>;
+  /** Model-level `constraints:` (over one or more `columns:`), as written. */
+  constraints?: Record<string, unknown>[];
   /**
    * The properties of one version of a versioned model are kept under the name of its file
    * (`dim_customers_v2`, or `defined_in`): these say which model and version it is.
@@ -105,7 +107,7 @@ export interface DocContext {
   packageName: string;
 }
 
-const TEST_CONFIG_KEYS = new Set([
+export const TEST_CONFIG_KEYS = new Set([
   'severity', 'where', 'limit', 'tags', 'enabled', 'error_if', 'warn_if', 'store_failures', 'meta', 'fail_calc', 'alias', 'schema',
 ]);
 
@@ -237,6 +239,7 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
       }
       const config = entry.access !== undefined || entry.group !== undefined ? { access: entry.access, group: entry.group, ...entry.config } : (entry.config ?? {});
       const props: NodeProperties = { name: entry.name, description: entry.description, columns: columnsOf(entry.columns), config, ...at };
+      if (Array.isArray(entry.constraints)) props.constraints = entry.constraints.filter(isPlainObject);
       const versions = kind === 'models' ? (entry as z.infer<typeof modelEntry>).versions : undefined;
       if (versions) {
         readVersions(yaml, index, entry as z.infer<typeof modelEntry>, props, out, problems);

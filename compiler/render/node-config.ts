@@ -183,7 +183,7 @@ export function nodeBase(
   file: ProjectFile,
   fqn: string[],
   config: NodeConfig,
-  props: { description?: string; columns: ManifestNode['columns']; file: string } | undefined,
+  props: { description?: string; columns: ManifestNode['columns']; file: string; constraints?: Record<string, unknown>[] } | undefined,
 ): Omit<ManifestNode, 'refs' | 'sources' | 'dependsOn'> {
   return {
     id: nodeId(`${resourceType}.${projectName}.${name}`),
@@ -200,6 +200,7 @@ export function nodeBase(
     description: props?.description,
     columns: props?.columns ?? {},
     patchPath: props?.file,
+    ...(props?.constraints ? { constraints: props.constraints } : {}),
   };
 }
 

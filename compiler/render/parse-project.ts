@@ -21,6 +21,8 @@ import { applySnapshotTargetSchemas, snapshotNodes } from './snapshot-nodes.js';
 import { baseConfig, finishConfig, fqnOf, nodeBase, normalizeLists, renderConfigTree } from './node-config.js';
 import { genericTestNode } from './generic-test-nodes.js';
 import { resolveDependencies } from './resolve-dependencies.js';
+import { withConstraintDependencies } from './constraint-refs.js';
+import { configKeyWarnings } from './config-keys.js';
 import { plainScope, renderProjectString } from './project-strings.js';
 import type { ConfigTree } from '../project/project-schema.js';
 
@@ -261,6 +263,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   if (problems.length === 0) applySnapshotTargetSchemas(nodes);
   if (problems.length === 0) linkSeededSources(nodes, sources);
   if (problems.length > 0) throw new StrataError(problems);
+  for (const warning of configKeyWarnings(nodes.values())) warn(warning);
 
   const manifest: Manifest = {
     projectName: project.name,
@@ -311,9 +314,11 @@ export function parseModelFile(
   const config = collect(() => finishConfig(mergeConfig(base, template.config), file.path, file.text));
   if (!config) return { name, template };
   // Object.assign, not a spread: the same keys in the same order, one object fewer per model.
+  // Foreign keys' `to: ref('parent')` are dependencies too (the parent is built first).
+  const { refs, sources } = props ? withConstraintDependencies(template.refs, template.sources, props.columns, props.constraints) : template;
   const node: ManifestNode = Object.assign(nodeBase('model', project.name, name, file, fqn, config, props), {
-    refs: template.refs,
-    sources: template.sources,
+    refs,
+    sources,
     dependsOn: { nodes: [], macros: template.macros },
   });
   if (props?.versionOf !== undefined) return { node: asVersion(node, props), name: node.name, template };

@@ -23,13 +23,15 @@ export interface ContractColumn {
 }
 
 export interface ContractConstraint {
-  type: 'not_null' | 'primary_key' | 'unique' | 'check' | 'foreign_key';
+  type: 'not_null' | 'primary_key' | 'unique' | 'check' | 'foreign_key' | 'custom';
   /** check: the boolean expression; foreign_key: `other_schema.other_table (column)`. */
   expression?: string;
   /** foreign_key: the referenced relation (already rendered) and its columns. */
   to?: string;
   to_columns?: string[];
   name?: string;
+  /** Model-level constraints only: the columns it spans. */
+  columns?: string[];
 }
 
 export interface ActualColumn {
@@ -71,8 +73,10 @@ export function contractColumns(node: ManifestNode): ContractColumn[] {
 }
 
 function constraintsOf(column: ColumnInfo): ContractConstraint[] {
-  const raw = column.constraints;
-  if (!Array.isArray(raw)) return [];
+  return Array.isArray(column.constraints) ? constraintList(column.constraints) : [];
+}
+
+function constraintList(raw: unknown[]): ContractConstraint[] {
   return raw
     .filter((c): c is Record<string, unknown> => c !== null && typeof c === 'object')
     .map((c) => ({
@@ -81,7 +85,48 @@ function constraintsOf(column: ColumnInfo): ContractConstraint[] {
       to: typeof c.to === 'string' ? c.to : undefined,
       to_columns: Array.isArray(c.to_columns) ? c.to_columns.map(String) : undefined,
       name: typeof c.name === 'string' ? c.name : undefined,
+      columns: Array.isArray(c.columns) ? c.columns.map(String) : typeof c.columns === 'string' ? [c.columns] : undefined,
     }));
+}
+
+/**
+ * The model-level `constraints:` of a contracted model (over one or more columns). Each names columns
+ * of the contract; primary_key, unique and foreign_key need `columns`; check and custom need an
+ * `expression`; a foreign key needs `to` (with `to_columns`) or an `expression`.
+ *
+ * @example modelConstraints(node, declared)  // [{ type: 'primary_key', columns: ['a', 'b'] }, ...]
+ */
+export function modelConstraints(node: ManifestNode, declared: ContractColumn[]): ContractConstraint[] {
+  const list = constraintList(node.constraints ?? []);
+  const names = new Set(declared.map((c) => c.name));
+  const file = node.patchPath ?? node.path;
+  const fail = (message: string, hint: string): never => {
+    throw new StrataError({ code: 'STR433', message: `model '${node.name}': ${message}`, file, hint });
+  };
+  for (const constraint of list) {
+    const type = constraint.type;
+    if (!['not_null', 'primary_key', 'unique', 'check', 'foreign_key', 'custom'].includes(type)) {
+      fail(`unknown constraint type '${type}' in its model-level constraints`, 'use not_null, primary_key, unique, check, foreign_key or custom');
+    }
+    const columns = constraint.columns ?? [];
+    const unknown = columns.filter((c) => !names.has(c));
+    if (unknown.length > 0) {
+      fail(`its ${type} constraint names ${unknown.map((c) => `'${c}'`).join(', ')}, not in its contract`, `the contract's columns are: ${[...names].join(', ')}`);
+    }
+    if (['not_null', 'primary_key', 'unique', 'foreign_key'].includes(type) && columns.length === 0) {
+      fail(`its model-level ${type} constraint has no columns`, `write columns: [a, b] in the constraint`);
+    }
+    if ((type === 'check' || type === 'custom') && !constraint.expression) {
+      fail(`its ${type} constraint has no expression`, `write expression: "a > 0"`);
+    }
+    if (type === 'foreign_key' && !constraint.to && !constraint.expression) {
+      fail(`its foreign_key constraint has no 'to'`, "write to: ref('parent') and to_columns: [id]");
+    }
+    if (type === 'foreign_key' && constraint.to && (constraint.to_columns?.length ?? 0) !== columns.length) {
+      fail(`its foreign_key constraint has ${columns.length} columns but ${constraint.to_columns?.length ?? 0} to_columns`, 'give to_columns one column of the parent per column');
+    }
+  }
+  return list;
 }
 
 const ALIASES: Record<string, string> = {
@@ -231,19 +276,30 @@ export function createContractTable(
   finalIdentifier: string,
   columns: ContractColumn[],
   runId: string,
+  tableConstraints: ContractConstraint[] = [],
 ): { sql: string; names: ConstraintName[] } {
   const names: ConstraintName[] = [];
+  const finals = new Set<string>();
   const named = (column: string, suffix: string, given?: string): string => {
     const temporary = scratchName(`${finalIdentifier}_c${names.length}`, 'tmp', runId);
-    names.push({ temporary, final: given ?? constraintName(finalIdentifier, column, suffix) });
+    let final = given ?? constraintName(finalIdentifier, column, suffix);
+    // Two unnamed checks (or keys) over the same columns: Postgres numbers them; so do we.
+    for (let n = 1; !given && finals.has(final); n++) final = constraintName(finalIdentifier, column, `${suffix}${n}`);
+    finals.add(final);
+    names.push({ temporary, final });
     return `constraint ${quoteIdent(temporary)} `;
   };
+  const notNull = new Set(tableConstraints.filter((c) => c.type === 'not_null').flatMap((c) => c.columns ?? []));
   const definitions = columns.map((column) => {
     const parts = [quoteIdent(column.name), column.dataType];
+    if (notNull.has(column.name) && !column.constraints.some((c) => c.type === 'not_null')) parts.push('not null');
     for (const constraint of column.constraints) {
       switch (constraint.type) {
         case 'not_null':
           parts.push('not null');
+          break;
+        case 'custom':
+          if (constraint.expression) parts.push(constraint.expression);
           break;
         case 'primary_key':
           parts.push(`${named(column.name, 'pkey', constraint.name)}primary key`);
@@ -271,6 +327,33 @@ export function createContractTable(
     }
     return `  ${parts.join(' ')}`;
   });
+  for (const constraint of tableConstraints) {
+    const list = (constraint.columns ?? []).map(quoteIdent).join(', ');
+    const key = (constraint.columns ?? []).join('_');
+    switch (constraint.type) {
+      case 'primary_key':
+        definitions.push(`  ${named(key, 'pkey', constraint.name)}primary key (${list})`);
+        break;
+      case 'unique':
+        definitions.push(`  ${named(key, 'key', constraint.name)}unique (${list})`);
+        break;
+      case 'check':
+        definitions.push(`  ${named('', 'check', constraint.name)}check (${constraint.expression})`);
+        break;
+      case 'custom':
+        definitions.push(`  ${constraint.expression}`);
+        break;
+      case 'foreign_key': {
+        const target = constraint.to
+          ? `${constraint.to}${constraint.to_columns?.length ? ` (${constraint.to_columns.map(quoteIdent).join(', ')})` : ''}`
+          : constraint.expression;
+        definitions.push(`  ${named(key, 'fkey', constraint.name)}foreign key (${list}) references ${target}`);
+        break;
+      }
+      default:
+        break;
+    }
+  }
   return { sql: `create table ${quoteRelation(relation)} (\n${definitions.join(',\n')}\n)`, names };
 }
 
@@ -282,7 +365,7 @@ export function insertContractRows(relation: Relation, columns: ContractColumn[]
 
 /** Postgres's own style (`<table>_pkey`, `<table>_<column>_key`), shortened with a hash past 63 bytes. */
 function constraintName(table: string, column: string, suffix: string): string {
-  const name = suffix === 'pkey' ? `${table}_pkey` : `${table}_${column}_${suffix}`;
+  const name = suffix === 'pkey' ? `${table}_pkey` : column === '' ? `${table}_${suffix}` : `${table}_${column}_${suffix}`;
   if (Buffer.byteLength(name) <= MAX_IDENTIFIER) return name;
   const hash = createHash('md5').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, MAX_IDENTIFIER - suffix.length - hash.length - 2)}_${hash}_${suffix}`;

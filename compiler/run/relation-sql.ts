@@ -115,7 +115,8 @@ const SWAP_LOCK_KEYS = '1398035009, 1398227280';
  *
  *   capture views depending on target → rename target to backup → rename replacement to target →
  *   rebind each dependent view to the new relation (create or replace, keeping its grants) →
- *   drop backup.
+ *   move other tables' foreign keys to backup off it → drop backup → add those keys back, now
+ *   referencing the new table (validated; see restoreForeignKeys).
  *
  * A dependent view that no longer fits (a column it reads is gone) is dropped with the backup and
  * re-created from its definition when possible; otherwise the returned notices say it was dropped.
@@ -162,8 +163,15 @@ export async function swapRelation(
       broken.push(view);
     }
   }
+  // Foreign keys of other tables that reference the old table follow it (they hold its OID, not its
+  // name) and would stop its drop (2BP01): they are moved onto the new table before the drop.
+  const inbound = existing === 'table' ? await inboundForeignKeys(connection, backup) : [];
+  for (const key of inbound) {
+    await connection.exec(`alter table ${quoteRelation(key.table)} drop constraint ${quoteIdent(key.name)}`);
+  }
   const drop = existing === 'view' ? 'drop view' : 'drop table';
   await connection.exec(`${drop} ${quoteRelation(backup)}${broken.length > 0 ? ' cascade' : ''}`);
+  if (inbound.length > 0) notices.push(...(await restoreForeignKeys(connection, target, replacementKind, inbound)));
   for (const view of broken) {
     const relation = quoteRelation({ schema: view.schema, identifier: view.name });
     await connection.exec('savepoint strata_recreate');
@@ -175,6 +183,110 @@ export async function swapRelation(
       await connection.exec('rollback to savepoint strata_recreate');
       notices.push(
         `dropped dependent view ${view.schema}.${view.name}: it no longer fits ${target.schema}.${target.identifier} (${(error as Error).message}); rebuild it`,
+      );
+    }
+  }
+  return notices;
+}
+
+/** A foreign key of another table that references the relation being replaced. */
+interface InboundForeignKey {
+  table: Relation;
+  name: string;
+  /** `foreign key (a, b) references %TARGET% (x, y) on delete ...`: `%TARGET%` is the new table. */
+  definition: string;
+  validated: boolean;
+}
+
+/**
+ * Foreign keys of other tables that reference `backup` (the old table, already renamed), their
+ * definitions rewritten to reference the new table, which now has the old table's name.
+ */
+async function inboundForeignKeys(connection: Connection, backup: Relation): Promise<InboundForeignKey[]> {
+  const result = await connection.query<{
+    schema: string;
+    table: string;
+    name: string;
+    columns: string[];
+    ref_columns: string[];
+    match: string;
+    on_update: string;
+    on_delete: string;
+    deferrable: boolean;
+    deferred: boolean;
+    validated: boolean;
+  }>(
+    `select n.nspname as schema, c.relname as "table", k.conname as name,
+            array(select a.attname::text from unnest(k.conkey) with ordinality u(attnum, i)
+                  join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.attnum order by u.i) as columns,
+            array(select a.attname::text from unnest(k.confkey) with ordinality u(attnum, i)
+                  join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.attnum order by u.i) as ref_columns,
+            k.confmatchtype::text as match, k.confupdtype::text as on_update, k.confdeltype::text as on_delete,
+            k.condeferrable as deferrable, k.condeferred as deferred, k.convalidated as validated
+     from pg_constraint k
+     join pg_class c on c.oid = k.conrelid
+     join pg_namespace n on n.oid = c.relnamespace
+     where k.contype = 'f' and k.confrelid = $1::regclass and k.conrelid <> k.confrelid
+     order by n.nspname, c.relname, k.conname`,
+    [quoteRelation(backup)],
+  );
+  const actions: Record<string, string> = { r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
+  return result.rows.map((row) => {
+    const tail = [
+      row.match === 'f' ? ' match full' : '',
+      actions[row.on_update] ? ` on update ${actions[row.on_update]}` : '',
+      actions[row.on_delete] ? ` on delete ${actions[row.on_delete]}` : '',
+      row.deferrable ? ` deferrable initially ${row.deferred ? 'deferred' : 'immediate'}` : '',
+    ].join('');
+    return {
+      table: { schema: row.schema, identifier: row.table },
+      name: row.name,
+      validated: row.validated,
+      definition: `foreign key (${row.columns.map(quoteIdent).join(', ')}) references %TARGET% (${row.ref_columns.map(quoteIdent).join(', ')})${tail}`,
+    };
+  });
+}
+
+/**
+ * Adds each inbound foreign key back, now referencing `target` (the new table), inside the swap's
+ * transaction: `not valid` first (no scan), then `validate constraint` in a savepoint. Rows of the
+ * referencing table whose keys the new table lacks leave the constraint in place but not validated
+ * (it still checks every new row), with a notice; rebuilding that table validates it again. A new
+ * table without a primary key or unique constraint on the referenced columns cannot carry the key:
+ * it is dropped with a notice.
+ */
+async function restoreForeignKeys(
+  connection: Connection,
+  target: Relation,
+  kind: RelationKind,
+  keys: InboundForeignKey[],
+): Promise<string[]> {
+  const notices: string[] = [];
+  for (const key of keys) {
+    const where = `foreign key ${key.name} of ${key.table.schema}.${key.table.identifier}`;
+    if (kind === 'view') {
+      notices.push(`dropped ${where}: ${target.schema}.${target.identifier} is now a view; rebuild ${key.table.identifier}`);
+      continue;
+    }
+    const definition = key.definition.replace('%TARGET%', quoteRelation(target));
+    await connection.exec('savepoint strata_fkey');
+    try {
+      await connection.exec(`alter table ${quoteRelation(key.table)} add constraint ${quoteIdent(key.name)} ${definition} not valid`);
+      await connection.exec('release savepoint strata_fkey');
+    } catch (error) {
+      await connection.exec('rollback to savepoint strata_fkey');
+      notices.push(`dropped ${where}: it no longer fits ${target.schema}.${target.identifier} (${(error as Error).message}); rebuild ${key.table.identifier}`);
+      continue;
+    }
+    if (!key.validated) continue;
+    await connection.exec('savepoint strata_fkey');
+    try {
+      await connection.exec(`alter table ${quoteRelation(key.table)} validate constraint ${quoteIdent(key.name)}`);
+      await connection.exec('release savepoint strata_fkey');
+    } catch (error) {
+      await connection.exec('rollback to savepoint strata_fkey');
+      notices.push(
+        `${where} is kept but not validated: ${(error as Error).message}; it checks new rows, and rebuilding ${key.table.identifier} validates it again`,
       );
     }
   }

@@ -15,16 +15,21 @@ import {
   contractEnforced,
   createContractTable,
   insertContractRows,
+  modelConstraints,
   queryColumns,
   type ConstraintName,
   type ContractColumn,
+  type ContractConstraint,
 } from '../contract.js';
+import { applyGrants } from '../grants.js';
+import { persistDocs } from '../persist-docs.js';
 
 /**
  * Builds a model. Every materialization builds aside and swaps in one transaction, so a failure leaves
  * the previous relation as it was, and readers never see it missing or half built:
  *
- *   begin → pre-hooks → create <name>__strata_tmp_<run> as (select) → indexes → swap → post-hooks → commit
+ *   begin → pre-hooks → create <name>__strata_tmp_<run> as (select) → indexes → swap → grants →
+ *   comments (persist_docs) → post-hooks → commit
  *
  * Incremental models, once their table exists, add their new rows by their strategy instead (run/incremental/).
  */
@@ -35,7 +40,9 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
   return context.adapter.withConnection(async (connection) => {
     await ensureSchema(connection, node.schema);
     const existing = await relationKind(connection, target);
-    const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
+    // `full_refresh: false` keeps an incremental model's table even under --full-refresh (and true always rebuilds it), as in dbt.
+    const fullRefresh = typeof node.config.full_refresh === 'boolean' ? node.config.full_refresh : context.fullRefresh;
+    const incremental = materialized === 'incremental' && existing === 'table' && !fullRefresh;
     const sql = await compileNodeAtRun(context.parsed, node.id, connection, { isIncremental: incremental });
     node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
@@ -65,10 +72,10 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
         const scratch = { schema: node.schema, identifier: scratchName(node.alias, 'tmp', context.runId) };
         let constraints: ConstraintName[] = [];
         if (contract) {
-          const table = createContractTable(scratch, node.alias, contract, context.runId);
+          const table = createContractTable(scratch, node.alias, contract.columns, context.runId, contract.constraints);
           await log.exec(table.sql);
           constraints = table.names;
-          rows = (await log.query(insertContractRows(scratch, contract, sql))).rowCount ?? undefined;
+          rows = (await log.query(insertContractRows(scratch, contract.columns, sql))).rowCount ?? undefined;
         } else if (isMicrobatch(node.config)) {
           ({ rows, notices } = await buildMicrobatchTable(strategyInput, sql, microbatchRun, scratch));
         } else {
@@ -83,6 +90,9 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
           await log.exec(`alter table ${quoteRelation(target)} rename constraint ${quoteIdent(name.temporary)} to ${quoteIdent(name.final)}`);
         }
       }
+      // In the same transaction as the swap: the new relation never shows without its grants and comments.
+      await applyGrants(log, node, target, incremental);
+      await persistDocs(log, node, target, materialized === 'view' ? 'view' : 'table');
       await runNodeHooks(context.parsed, node.id, node.config.post_hook, log);
       return { rows, notices };
     });
@@ -103,19 +113,23 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
 
 /**
  * Reads the query's columns and compares them with the declared contract (throws on a mismatch).
- * Returns the declared columns: a table (or the first build of an incremental model) is created from
- * them; a view or an incremental insert only gets the check.
+ * Returns the declared columns and model-level constraints (`to: ref(...)` rendered): a table (or the
+ * first build of an incremental model) is created from them; a view or an incremental insert only
+ * gets the check.
  */
-async function checkContract(log: StatementLog, context: RunContext, node: ManifestNode, sql: string): Promise<ContractColumn[]> {
-  const declared = contractColumns(node).map((column) => ({
-    ...column,
-    constraints: column.constraints.map((c) =>
-      c.to && /^\s*(ref|source)\s*\(/.test(c.to) ? { ...c, to: renderInNode(context.parsed, node.id, `{{ ${c.to} }}`).trim() } : c,
-    ),
-  }));
+async function checkContract(
+  log: StatementLog,
+  context: RunContext,
+  node: ManifestNode,
+  sql: string,
+): Promise<{ columns: ContractColumn[]; constraints: ContractConstraint[] }> {
+  const rendered = (c: ContractConstraint): ContractConstraint =>
+    c.to && /^\s*(ref|source)\s*\(/.test(c.to) ? { ...c, to: renderInNode(context.parsed, node.id, `{{ ${c.to} }}`).trim() } : c;
+  const declared = contractColumns(node).map((column) => ({ ...column, constraints: column.constraints.map(rendered) }));
+  const constraints = modelConstraints(node, declared).map(rendered);
   const actual = await queryColumns(log, sql, context.runId, node.alias);
   assertContract(node, declared, actual);
-  return declared;
+  return { columns: declared, constraints };
 }
 
 

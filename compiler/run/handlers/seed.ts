@@ -9,6 +9,8 @@ import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
 import { runNodeHooks } from './node-hooks.js';
 import { inferSeedColumns } from './seed-types.js';
+import { applyGrants } from '../grants.js';
+import { persistDocs } from '../persist-docs.js';
 import { emptySeedError, seedCopyError, seedCsvError, seedHeaderError } from './seed-copy-error.js';
 
 /**
@@ -18,7 +20,7 @@ import { emptySeedError, seedCopyError, seedCsvError, seedHeaderError } from './
  * fails the load with its line and column, and the transaction leaves the previous table as it was. Hooks run in that
  * transaction, as a model's do:
  *
- *   begin → pre-hooks → create <name>__strata_tmp_<run> → COPY → swap → post-hooks → commit
+ *   begin → pre-hooks → create <name>__strata_tmp_<run> → COPY → swap → grants → comments → post-hooks → commit
  *
  * so a failing hook leaves the previous table as it was, and a post-hook sees the new one as `this`.
  */
@@ -57,6 +59,8 @@ export async function loadSeed(step: Extract<Step, { kind: 'seed' }>, context: R
         throw seedCopyError(error, node.path, columns);
       });
       const notices = await swapRelation(log, target, scratch, 'table', scratchName(node.alias, 'old', context.runId));
+      await applyGrants(log, node, target, false);
+      await persistDocs(log, node, target, 'table');
       await runNodeHooks(context.parsed, node.id, node.config.post_hook, log);
       return { rows, notices };
     });

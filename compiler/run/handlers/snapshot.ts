@@ -9,12 +9,15 @@ import { createSchemas, inTransaction, relationKind } from '../relation-sql.js';
 import type { RunContext, StepOutcome } from '../run-context.js';
 import { scratchName } from '../scratch-names.js';
 import { StatementLog } from './materialize.js';
+import { applyGrants } from '../grants.js';
+import { persistDocs } from '../persist-docs.js';
 
 /**
  * Runs a snapshot: its hooks and its changes to the history table in one transaction, so a failure
  * (in the query, the merge or a post-hook) leaves the table as it was, and readers never see half a run.
  *
- *   begin → pre-hooks → create the table (first run) | stage, close, insert (later runs) → post-hooks → commit
+ *   begin → pre-hooks → create the table (first run) | stage, close, insert (later runs) → grants →
+ *   comments (persist_docs) → post-hooks → commit
  *
  * `--full-refresh` does not apply: as in dbt, a snapshot's history is never rebuilt.
  */
@@ -42,6 +45,9 @@ export async function runSnapshot(step: Extract<Step, { kind: 'snapshot' }>, con
         });
       }
       const written = await writeSnapshot(log, target, sql, settings, existing === 'table', scratchName(node.alias, 'tmp', context.runId));
+      // The history table is kept from run to run: grants the config dropped are revoked.
+      await applyGrants(log, node, target, existing === 'table');
+      await persistDocs(log, node, target, 'table');
       await runNodeHooks(context.parsed, node.id, node.config.post_hook, log);
       return written;
     });
