@@ -2,10 +2,8 @@
  * The one interface both engines implement. PGlite and Postgres share every SQL statement; only the
  * driver differs. Callers never import a driver's types.
  */
-export interface Relation {
-  schema: string;
-  identifier: string;
-}
+export type { Relation } from '../sql/quote.js';
+import type { Relation } from '../sql/quote.js';
 
 export interface QueryField {
   name: string;
@@ -50,3 +48,7 @@ export interface Adapter {
   info(): Promise<AdapterInfo>;
   close(): Promise<void>;
 }
+
+// The stage's other entry points: the rest of the compiler imports from this file only.
+export { openAdapter, type OpenAdapterOptions } from './open-adapter.js';
+export { lockTarget, type HeldTargetLock, type TargetLockOptions } from './target-lock.js';

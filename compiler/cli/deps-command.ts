@@ -2,7 +2,7 @@
  * `strata deps [--upgrade] [--lock]`: installs the packages of packages.yml. Exit 0 when installed (or
  * locked), 2 on any error; nothing is half-installed either way.
  */
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import { installDependencies, type DepsEvent } from '../deps/install.js';
 
 export interface DepsArgs {

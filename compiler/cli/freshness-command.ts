@@ -6,9 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import pc from 'picocolors';
-import { openAdapter } from '../adapters/open-adapter.js';
+import { openAdapter } from '../adapters/adapter.js';
 import { dbtSources } from '../artifacts/dbt-sources.js';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import { checkFreshness, describeAge, describeTime, type FreshnessResult } from '../freshness/check-freshness.js';
 import type { SourceTable } from '../manifest/types.js';
 import { describeProject, openSession, select, type CommonArgs } from './session.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -168,7 +168,7 @@ const docs = () => import('./docs-command.js');
 
 /** Loads the reporter, runs the handler, and turns errors into diagnostics and exit code 2. */
 async function guarded(args: Record<string, unknown>, handler: Handler): Promise<number> {
-  const { consoleReporter, jsonReporter } = await import('../diagnostics/reporter.js');
+  const { consoleReporter, jsonReporter } = await import('../report/reporter.js');
   const { StrataError } = await import('../diagnostics/strata-error.js');
   const reporter = args.logFormat === 'json' ? jsonReporter() : consoleReporter();
   try {

@@ -4,7 +4,7 @@
  * project's errors come out all at once, with exit code 2.
  */
 import { join } from 'node:path';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import { targetInfo } from '../artifacts/target-info.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { describeProject, openSession, type CommonArgs } from './session.js';

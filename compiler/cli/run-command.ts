@@ -1,7 +1,7 @@
-import { openAdapter } from '../adapters/open-adapter.js';
+import { openAdapter } from '../adapters/adapter.js';
 import type { Adapter } from '../adapters/adapter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { deferToState, loadStateManifest } from '../graph/state-manifest.js';
 import { buildPlan, type Command } from '../plan/build-plan.js';
@@ -10,7 +10,7 @@ import { TargetWriter } from '../run/artifacts.js';
 import { checkUpstream } from '../run/check-upstream.js';
 import { runProjectHooks } from '../run/project-hooks.js';
 import { runPlan } from '../run/run-plan.js';
-import { lockTarget, type HeldTargetLock } from '../adapters/target-lock.js';
+import { lockTarget, type HeldTargetLock } from '../adapters/adapter.js';
 import { INTERRUPTED_EXIT_CODE, listenForInterrupts, type Interrupts } from '../run/interrupts.js';
 import { prepareTarget } from '../run/prepare-target.js';
 import { describeProject, numberArg, openSession, select, type CommonArgs } from './session.js';

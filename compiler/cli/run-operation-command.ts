@@ -3,10 +3,10 @@
  * (setting up source tables, grants, maintenance). The macro's statements run in one transaction on
  * one connection, under the target's writer lock.
  */
-import { openAdapter } from '../adapters/open-adapter.js';
-import { lockTarget } from '../adapters/target-lock.js';
+import { openAdapter } from '../adapters/adapter.js';
+import { lockTarget } from '../adapters/adapter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import { runOperationAtRun } from '../render/compile-node.js';
 import { inTransaction } from '../run/relation-sql.js';
 import { openSession, parseMappingOption, type CommonArgs } from './session.js';

@@ -9,7 +9,7 @@ import { selectNodes, type Selection } from '../graph/select-nodes.js';
 import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
 import { parseProject, type ParsedProject } from '../render/parse-project.js';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 
 /** Options shared by every command (defined once in the command table). */
 export interface CommonArgs {

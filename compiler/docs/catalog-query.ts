@@ -4,7 +4,7 @@
  * One query per kind of fact for all schemas at once, the same SQL on PGlite and Postgres.
  */
 import type { Adapter } from '../adapters/adapter.js';
-import { quoteLiteral } from '../adapters/quote.js';
+import { quoteLiteral } from '../sql/quote.js';
 
 export interface CatalogColumn {
   name: string;

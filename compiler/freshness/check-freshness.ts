@@ -5,7 +5,7 @@
  * read as UTC, as dbt reads them.
  */
 import type { Adapter } from '../adapters/adapter.js';
-import { quoteIdent } from '../adapters/quote.js';
+import { quoteIdent } from '../sql/quote.js';
 import type { FreshnessThreshold, FreshnessTime, SourceTable } from '../manifest/types.js';
 
 export type FreshnessStatus = 'pass' | 'warn' | 'error' | 'runtime error';

@@ -9,7 +9,7 @@
  *      )
  *      <the model's SQL, reading __strata_unit_ref_fct_payment>
  */
-import { quoteIdent, quoteLiteral, type LiteralValue } from '../adapters/quote.js';
+import { quoteIdent, quoteLiteral, type LiteralValue } from '../sql/quote.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { ManifestNode, NodeId, UnitTestInput } from '../manifest/types.js';
 import { injectCtes } from './compile-node.js';

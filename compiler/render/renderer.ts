@@ -1,4 +1,4 @@
-import { quoteLiteral, type LiteralValue } from '../adapters/quote.js';
+import { quoteLiteral, type LiteralValue } from '../sql/quote.js';
 import { StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { ProjectFile } from '../project/project-files.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';

@@ -8,7 +8,7 @@
  * created from the declared definitions, constraints included, and filled with `insert ... select`.
  */
 import type { Connection, Relation } from '../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../sql/quote.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { formatTable } from '../diagnostics/format-table.js';
 import type { ColumnInfo, ManifestNode } from '../manifest/types.js';

@@ -1,5 +1,5 @@
 import type { Connection, Relation } from '../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../sql/quote.js';
 
 export type RelationKind = 'table' | 'view';
 

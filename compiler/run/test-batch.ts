@@ -1,5 +1,5 @@
 import type { Connection, Relation } from '../adapters/adapter.js';
-import { quoteLiteral, quoteRelation, type LiteralValue } from '../adapters/quote.js';
+import { quoteLiteral, quoteRelation, type LiteralValue } from '../sql/quote.js';
 import type { ManifestNode, NodeId } from '../manifest/types.js';
 import type { Step } from '../plan/build-plan.js';
 import type { RunContext } from './run-context.js';

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../adapters/quote.js';
+import { quoteIdent } from '../sql/quote.js';
 import type { SnapshotSettings } from './snapshot-config.js';
 
 /**

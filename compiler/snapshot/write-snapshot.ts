@@ -1,5 +1,5 @@
 import type { Connection, Relation } from '../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../sql/quote.js';
 import { relationColumns } from '../run/incremental/relation-columns.js';
 import type { SnapshotSettings } from './snapshot-config.js';
 import { createSnapshotTable, isCurrent, keyColumns, stagingSelect } from './snapshot-sql.js';

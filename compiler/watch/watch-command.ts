@@ -3,11 +3,11 @@
  * with exit code 0 when the user quits (`q`, Ctrl-C, SIGINT, SIGTERM). The database is closed on the
  * way out, which releases the embedded database's lock.
  */
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import type { RunArgs } from '../cli/run-command.js';
 import { loadOptions } from '../cli/session.js';
 import { startWatch } from './watch-loop.js';
-import { watchConsoleReporter, watchJsonReporter } from './watch-reporter.js';
+import { watchConsoleReporter, watchJsonReporter } from '../report/watch-reporter.js';
 
 export interface WatchArgs extends RunArgs {
   clearScreen?: boolean;

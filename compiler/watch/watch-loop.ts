@@ -13,7 +13,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Adapter } from '../adapters/adapter.js';
-import { openAdapter } from '../adapters/open-adapter.js';
+import { openAdapter } from '../adapters/adapter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { stableJson } from '../graph/state-fingerprint.js';
 import type { NodeId } from '../manifest/types.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
-import { quoteIdent, quoteLiteral, quoteRelation } from '../../compiler/adapters/quote.js';
+import { quoteIdent, quoteLiteral, quoteRelation } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 
 const csvDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-csv-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quoteIdent, quoteLiteral, quoteRelation } from '../../compiler/adapters/quote.js';
+import { quoteIdent, quoteLiteral, quoteRelation } from '../../compiler/sql/quote.js';
 
 describe('quoteIdent', () => {
   it.each([

@@ -4,7 +4,7 @@
  * and leaves the existing table as it was.
  */
 import { expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, statuses, strata, withAdapter, writeFiles } from '../engine/cli.js';
 

@@ -12,7 +12,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, statuses, strata, withAdapter } from '../engine/cli.js';
 import { git, installed, makeGitRepo, startHub } from './deps-fixtures.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, runResults, statuses, strata, withAdapter } from './cli.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, runResults, strata, withAdapter, writeFiles } from './cli.js';

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { nodeId } from '../../compiler/manifest/types.js';
 import { loadProject } from '../../compiler/project/load-project.js';
 import { compileNode } from '../../compiler/render/compile-node.js';

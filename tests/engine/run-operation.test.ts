@@ -3,7 +3,7 @@
  * statements in one transaction; a raised error is exit 1 with nothing left behind, an unknown macro 2.
  */
 import { expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, strata, withAdapter } from './cli.js';
 

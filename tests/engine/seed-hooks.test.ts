@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { strata, targetYaml, withAdapter, writeFiles } from './cli.js';
 

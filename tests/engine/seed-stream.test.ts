@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { runNodeScript } from '../support/strata-cli.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { REPO_ROOT, strata, targetYaml, withAdapter, writeFiles } from './cli.js';

@@ -4,7 +4,7 @@
  * order, package vars scoped from the root, and a package's generic test used in the root's YAML.
  */
 import { expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, statuses, strata, withAdapter } from '../engine/cli.js';
 

@@ -3,7 +3,7 @@
  * check the gold layer against; and the queries that read the gold figures to compare.
  */
 import type { Adapter } from '../../compiler/adapters/adapter.js';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 
 export type Tier = 'Platinum' | 'Gold' | 'Silver' | 'Bronze';
 export type TierCounts = Record<Tier, number>;

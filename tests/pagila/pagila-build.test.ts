@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
 import { openAdapter } from '../../compiler/adapters/open-adapter.js';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import {

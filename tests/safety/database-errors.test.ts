@@ -7,7 +7,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
 import { openAdapter } from '../../compiler/adapters/open-adapter.js';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { databaseErrorDiagnostic, isConnectionLost } from '../../compiler/run/database-error.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, runResults, strata } from '../engine/cli.js';

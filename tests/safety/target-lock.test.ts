@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { lockTarget } from '../../compiler/adapters/target-lock.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, strata, withAdapter, writeFiles } from '../engine/cli.js';

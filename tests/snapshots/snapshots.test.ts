@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { projectOn, runResults, strata, withAdapter } from '../engine/cli.js';

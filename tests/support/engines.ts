@@ -26,7 +26,7 @@ import path from 'node:path';
 import { afterAll, describe, inject } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
 import { openAdapter } from '../../compiler/adapters/open-adapter.js';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 import { copyPgliteTemplate } from './pglite-template.js';
 import './provided-context.js';

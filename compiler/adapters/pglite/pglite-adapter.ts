@@ -14,13 +14,13 @@ import { PGlite, type Results } from '@electric-sql/pglite';
 import type { Adapter, Connection, QueryResult, Relation } from '../adapter.js';
 import type { PgliteTarget } from '../../project/target.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
-import { quoteIdent, quoteRelation } from '../quote.js';
+import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import { TYPE_PARSERS } from '../type-parsers.js';
 import { assertDataDirUsable, whileCreating } from './data-dir-check.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
-import { countLines, csvChunks, renumberCopyLine } from './csv-chunks.js';
+import { countLines, csvChunks, renumberCopyLine } from '../../csv/csv-chunks.js';
 import { startWireServer, type WireServer } from './wire-server.js';
 
 export interface OpenPgliteOptions {

@@ -14,7 +14,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import './pg-runtime-probe-end.js';
 import type { Adapter, AdapterInfo, Connection, QueryResult, Relation } from '../adapter.js';
 import type { PostgresTarget } from '../../project/target.js';
-import { quoteIdent, quoteRelation } from '../quote.js';
+import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import { TYPE_PARSERS } from '../type-parsers.js';
 import { connectionFailedError, describeTargetUrl } from './connection-errors.js';
 import { firstErrorWins } from '../first-error.js';

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../adapters/quote.js';
+import { quoteIdent } from '../../sql/quote.js';
 import type { QueryResult } from '../../adapters/adapter.js';
 import type { StrataEnvironment } from '../nunjucks-env.js';
 import { TemplateRelation, type RelationType } from '../relation.js';

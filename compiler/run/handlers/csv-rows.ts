@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { lastRowEnd } from '../../adapters/pglite/csv-chunks.js';
+import { lastRowEnd } from '../../csv/csv-chunks.js';
 
 /**
  * The first `maxBytes` of a CSV file (more if its first row is longer), cut after its last whole row:

@@ -1,5 +1,5 @@
 import type { Connection, Relation } from '../../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import type { IndexConfig, ManifestNode } from '../../manifest/types.js';
 import { callMacroInNode, compileNodeAtRun, renderInNode } from '../../render/compile-node.js';
 import { runNodeHooks } from './node-hooks.js';

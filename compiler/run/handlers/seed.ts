@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Relation } from '../../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import type { Step } from '../../plan/build-plan.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import { ensureSchema, inTransaction, swapRelation } from '../relation-sql.js';

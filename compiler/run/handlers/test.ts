@@ -1,4 +1,4 @@
-import { quoteRelation } from '../../adapters/quote.js';
+import { quoteRelation } from '../../sql/quote.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import type { ManifestNode } from '../../manifest/types.js';
 import type { Step } from '../../plan/build-plan.js';

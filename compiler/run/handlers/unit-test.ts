@@ -1,5 +1,5 @@
 import type { Connection } from '../../adapters/adapter.js';
-import { quoteIdent } from '../../adapters/quote.js';
+import { quoteIdent } from '../../sql/quote.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import type { ManifestNode, UnitTestInput } from '../../manifest/types.js';
 import type { Step } from '../../plan/build-plan.js';

@@ -7,7 +7,7 @@
  *   incremental run                 the batch holding now, and `lookback` batches before it (default 1)
  *   --event-time-start/-end         from start (truncated) to end (rounded up)
  */
-import { quoteRelation } from '../../adapters/quote.js';
+import { quoteRelation } from '../../sql/quote.js';
 import type { Manifest, ManifestNode } from '../../manifest/types.js';
 import { parseEventTime, type BatchSize } from './incremental-config.js';
 

@@ -7,7 +7,7 @@
  * A failure in any statement rolls the whole run back: the table stays as it was.
  */
 import type { Relation } from '../../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import type { Manifest } from '../../manifest/types.js';
 import { scratchName } from '../scratch-names.js';
 import {

@@ -1,5 +1,5 @@
 import type { Connection, Relation } from '../../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import type { ManifestNode } from '../../manifest/types.js';
 import type { OnSchemaChange } from './incremental-config.js';

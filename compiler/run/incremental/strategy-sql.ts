@@ -3,7 +3,7 @@
  * `source` is the table of new rows; `columns` are the ones to write (after on_schema_change).
  */
 import type { Relation } from '../../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import { DEST, SOURCE } from './incremental-input.js';
 
 export interface StrategyInput {

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { RunEvent, NodeResult } from '../run/events.js';
-import { formatDiagnosticPlain, maskSecrets, type Diagnostic } from './strata-error.js';
-import { formatTable } from './format-table.js';
+import { formatDiagnosticPlain, maskSecrets, type Diagnostic } from '../diagnostics/strata-error.js';
+import { formatTable } from '../diagnostics/format-table.js';
 
 /** Turns engine events into output. The engine never prints; a reporter does. */
 export interface Reporter {

@@ -3,9 +3,9 @@
  * the problems with file:line, a one-line summary), or one JSON object a line with `--log-format json`.
  */
 import pc from 'picocolors';
-import { colorDiagnostic } from '../diagnostics/reporter.js';
+import { colorDiagnostic } from './reporter.js';
 import type { NodeResult } from '../run/events.js';
-import type { WatchEvent } from './watch-events.js';
+import type { WatchEvent } from '../watch/watch-events.js';
 
 type Write = (text: string) => void;
 

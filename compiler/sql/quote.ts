@@ -6,7 +6,6 @@
  * Both engines run with `standard_conforming_strings = on` (the default since PostgreSQL 9.1), so a
  * backslash is an ordinary character inside `'...'` and doubling `'` is the only escape needed.
  */
-import type { Relation } from './adapter.js';
 
 /**
  * Always quotes, so case and reserved words survive: `quoteIdent('Order')` → `"Order"`,
@@ -16,6 +15,12 @@ export function quoteIdent(name: string): string {
   if (name.length === 0) throw new TypeError('an SQL identifier cannot be empty');
   if (name.includes('\0')) throw new TypeError(`an SQL identifier cannot contain a NUL character: ${JSON.stringify(name)}`);
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A relation in a schema (the adapter interface's `Relation`). */
+export interface Relation {
+  schema: string;
+  identifier: string;
 }
 
 /** `quoteRelation({ schema: 'pagila_gold', identifier: 'dim_customer' })` → `"pagila_gold"."dim_customer"`. */
