@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAdapter } from '../adapters/open-adapter.js';
 import { targetInfo } from '../artifacts/target-info.js';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import { readCatalog, type CatalogRelations } from '../docs/catalog-query.js';
 import { dashboardData } from '../docs/dashboard-data.js';

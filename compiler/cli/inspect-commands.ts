@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openAdapter } from '../adapters/open-adapter.js';
 import { StrataError, maskSecrets } from '../diagnostics/strata-error.js';
 import { formatTable } from '../diagnostics/format-table.js';
-import type { Reporter } from '../diagnostics/reporter.js';
+import type { Reporter } from '../report/reporter.js';
 import { compileNode } from '../render/compile-node.js';
 import { compileUnitTest, declaredInputColumns } from '../render/compile-unit-test.js';
 import { compileInline } from '../render/inline-query.js';

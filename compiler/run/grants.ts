@@ -12,7 +12,7 @@
  * data directory), so nothing here differs by engine.
  */
 import type { Connection, Relation } from '../adapters/adapter.js';
-import { quoteIdent, quoteRelation } from '../adapters/quote.js';
+import { quoteIdent, quoteRelation } from '../sql/quote.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { ManifestNode } from '../manifest/types.js';
 

@@ -6,7 +6,7 @@
  * clears an old comment); YAML columns the relation lacks are skipped.
  */
 import type { Connection, Relation } from '../adapters/adapter.js';
-import { quoteIdent, quoteLiteral, quoteRelation } from '../adapters/quote.js';
+import { quoteIdent, quoteLiteral, quoteRelation } from '../sql/quote.js';
 import type { ManifestNode } from '../manifest/types.js';
 
 /** `{relation, columns}` as booleans; both false when the config is absent or not a mapping. */

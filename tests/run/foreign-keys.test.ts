@@ -5,7 +5,7 @@
  * losing the constraint. Asserted on pg_constraint, on both engines.
  */
 import { expect, it } from 'vitest';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { runResults, strata, withAdapter } from '../engine/cli.js';
 import { rows, tinyProject } from './tiny-project.js';

@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
-import { quoteIdent } from '../../compiler/adapters/quote.js';
+import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { strata, withAdapter, writeFiles } from '../engine/cli.js';
 import { rows, tinyProject } from './tiny-project.js';
