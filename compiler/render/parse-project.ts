@@ -146,7 +146,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     for (const file of project.files.models) {
       const model = parseModelFile(project, renderer, properties, file, collect, modelConfig);
       if (model.node) addNode(model.node, model.template);
-      else if (!model.template) disabled.add(model.name);
+      // Failed to parse, or its config is wrong: reported once, here; refs to it are not reported again.
+      else disabled.add(model.name);
     }
     if (properties.versioned.size > 0) checkVersionFiles(project.name, properties, project.files.models, nodes, problems);
     if (properties.groups.length > 0) groupInfos(project.name, properties.groups, groups, problems);
