@@ -63,6 +63,8 @@ export interface ExposureDefinition {
   column: number;
   /** For the exposures of dashboard files. */
   dashboard?: string;
+  /** The installed package that declares it; the root project's when absent. */
+  packageName?: string;
 }
 
 const QUOTED = `\\s*(?:'([^']*)'|"([^"]*)")\\s*`;

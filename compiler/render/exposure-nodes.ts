@@ -86,7 +86,8 @@ export function exposureNodes(
   let sourceNames: string[] | undefined;
   for (const definition of definitions) {
     const place = { file: definition.file, line: definition.line, column: definition.column };
-    const id = nodeId(`exposure.${projectName}.${definition.name}`);
+    const packageName = definition.packageName ?? projectName;
+    const id = nodeId(`exposure.${packageName}.${definition.name}`);
     const clash = exposures.get(id);
     if (clash) {
       problems.push({ code: 'STR190', message: `two exposures are named '${definition.name}'`, ...place, hint: `the other is at ${clash.position.file}:${clash.position.line}; rename one` });
@@ -98,7 +99,7 @@ export function exposureNodes(
       if (!dependsOn.includes(dependency)) dependsOn.push(dependency);
     };
     for (const ref of definition.refs) {
-      const target = resolver.ref(ref, projectName);
+      const target = resolver.ref(ref, packageName);
       if (target) add(target.id);
       else if (switchedOff.has(ref.name)) {
         problems.push({ code: 'STR208', message: `ref to '${ref.name}', which is disabled (enabled: false)`, ...(ref.position ?? place), hint: `enable '${ref.name}', or drop it from the exposure '${definition.name}'` });
@@ -108,7 +109,7 @@ export function exposureNodes(
       }
     }
     for (const call of definition.sources) {
-      const source = resolver.source(call.source, call.table, projectName);
+      const source = resolver.source(call.source, call.table, packageName);
       if (source) add(source.id);
       else {
         const name = `${call.source}.${call.table}`;
@@ -122,9 +123,9 @@ export function exposureNodes(
       resourceType: 'exposure',
       name: definition.name,
       type: definition.type,
-      packageName: projectName,
+      packageName,
       path: definition.file,
-      fqn: [projectName, ...definition.file.split('/').slice(1, -1), definition.name],
+      fqn: [packageName, ...folderParts(definition.file, definition.packageName), definition.name],
       owner: definition.owner,
       tags: definition.tags,
       meta: definition.meta,
@@ -142,4 +143,11 @@ export function exposureNodes(
     exposures.set(id, exposure);
   }
   return exposures;
+}
+
+/** The folders of a YAML file below its resource folder: `models/gold/_gold.yml` → `['gold']`; a package's from its own root. */
+function folderParts(file: string, packageName: string | undefined): string[] {
+  const marker = packageName ? `/${packageName}/` : undefined;
+  const own = marker && file.includes(marker) ? file.slice(file.indexOf(marker) + marker.length) : file;
+  return own.split('/').slice(1, -1);
 }

@@ -235,15 +235,18 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     }
   };
   parsePart(project, properties, rootModelConfig, rootSeedConfig, rootTestConfig, rootSnapshotConfig);
+  const packageExposures: typeof properties.exposures = [];
   for (const part of project.packages) {
     const view: Project = { ...project, name: part.name, paths: { ...project.paths, ...part.paths }, files: part.files };
     const layered = (own: ConfigTree, root: (fqn: string[]) => Record<string, unknown>) => {
       const resolve = configResolver(rendered(own, part.configFile));
       return (fqn: string[]) => mergeConfig(resolve(fqn), root(fqn));
     };
+    const partProperties = readSchemaProperties(part.files.yaml, problems, { lookup: docs, packageName: part.name });
+    packageExposures.push(...partProperties.exposures.map((exposure) => ({ ...exposure, packageName: part.name })));
     parsePart(
       view,
-      readSchemaProperties(part.files.yaml, problems, { lookup: docs, packageName: part.name }),
+      partProperties,
       layered(part.config.models, rootModelConfig),
       layered(part.config.seeds, rootSeedConfig),
       layered(part.config.tests, rootTestConfig),
@@ -253,7 +256,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
 
   resolveDependencies(project.name, nodes, sources, disabled, problems, switchedOff);
   const dashboards = readDashboards(project.root, problems);
-  const exposureDefinitions = [...properties.exposures, ...dashboardExposures(renderer, project.target.schema, dashboards, collect)];
+  const exposureDefinitions = [...properties.exposures, ...packageExposures, ...dashboardExposures(renderer, project.target.schema, dashboards, collect)];
   const exposures = exposureNodes(project.name, exposureDefinitions, nodes, sources, disabled, switchedOff, problems);
   if (problems.length === 0) checkAccess(nodes, groups, problems);
   // Unit tests, once the refs of the models they test are known.

@@ -117,6 +117,19 @@ describe('exposures', () => {
     expect(onlyExposures.stdout.trim().split('\n')).toEqual(['dashboards/sales.yml', 'models/schema.yml']);
   });
 
+  it("reads an installed package's exposures, resolved in that package", async () => {
+    const root = project({
+      'dbt_packages/extras/dbt_project.yml': "name: extras\nversion: '1.0'\nconfig-version: 2\n",
+      'dbt_packages/extras/models/extra.sql': "select * from {{ ref('orders') }}\n",
+      'dbt_packages/extras/models/schema.yml': "version: 2\nexposures:\n  - name: extras_report\n    type: analysis\n    owner: {name: Extras}\n    depends_on: [\"ref('extra')\"]\n",
+    });
+    const result = await strata(['compile', '--project-dir', root]);
+    expect(result.exitCode, result.output).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'target', 'manifest.json'), 'utf8')) as Json;
+    expect(schemaErrors('manifest/v12', manifest)).toEqual([]);
+    expect(manifest.exposures['exposure.extras.extras_report']).toMatchObject({ package_name: 'extras', fqn: ['extras', 'extras_report'], depends_on: { nodes: ['model.extras.extra'] } });
+  });
+
   it.each([
     ['an unknown ref in an exposure', { 'models/schema.yml': SCHEMA.replace("ref('revenue')", "ref('revenu')") }, 'models/schema.yml:19:9', 'STR205', "unknown ref 'revenu'", "did you mean 'revenue'?"],
     ['an unknown source in an exposure', { 'models/schema.yml': SCHEMA.replace("source('raw', 'orders')", "source('raw', 'order')") }, 'models/schema.yml:20:9', 'STR207', "unknown source 'raw.order'", "did you mean 'raw.orders'?"],

@@ -104,6 +104,11 @@ function drawTile(tile) {
     body.innerHTML = `<p class="dash-problem">The query '${escapeHtml(query.name)}' failed: ${escapeHtml(query.error)}</p>`;
     return;
   }
+  const frame = body.parentElement;
+  if (query.totalRows && !frame.querySelector('.tile-truncated')) {
+    // docs generate kept the first rows only: say so on every tile that reads them.
+    frame.insertAdjacentHTML('beforeend', `<p class="tile-truncated">From the first ${query.rows.length.toLocaleString('en-US')} of ${query.totalRows.toLocaleString('en-US')} rows of '${escapeHtml(query.name)}'.</p>`);
+  }
   if (tile.type === 'kpi') return drawKpi(tile, rows, body);
   if (tile.type === 'table') return drawTable(tile, rows, query, body);
   drawChart(tile, rows, body);
