@@ -42,7 +42,8 @@ export function listFiles(root: string, folders: string[], extensions: string[])
 }
 
 export function readProjectFile(root: string, path: string): ProjectFile {
-  const absolutePath = join(root, path);
+  // `path` is relative and normalized (from listFiles): a concatenation, not path.join's normalize per file.
+  const absolutePath = sep === '/' && root.startsWith('/') && !path.startsWith('.') ? `${root.endsWith('/') ? root.slice(0, -1) : root}/${path}` : join(root, path);
   const text = readText(absolutePath);
   return { path, absolutePath, text, checksum: checksumOf(text) };
 }
