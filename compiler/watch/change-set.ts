@@ -26,6 +26,8 @@ export function roleOf(project: Project, path: string): FileRole | undefined {
   const under = (folders: string[]) => folders.some((folder) => path.startsWith(`${folder.replace(/\/$/, '')}/`));
   const extension = /\.[^./]+$/.exec(path)?.[0]?.toLowerCase();
   const isYaml = extension === '.yml' || extension === '.yaml';
+  // A docs block may be in any description: an edited .md file reloads the project, as project.yml does.
+  if (extension === '.md' && [project.paths.models, project.paths.seeds, project.paths.macros, project.paths.tests, project.paths.docs ?? []].some(under)) return 'project';
   if (under(project.paths.models)) return extension === '.sql' ? 'model' : isYaml ? 'yaml' : undefined;
   if (under(project.paths.macros)) return extension === '.sql' ? 'macro' : undefined;
   if (under(project.paths.seeds)) return extension === '.csv' ? 'seed' : isYaml ? 'yaml' : undefined;

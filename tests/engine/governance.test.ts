@@ -13,6 +13,7 @@ import { loadProject } from '../../compiler/project/load-project.js';
 import { compileNode } from '../../compiler/render/compile-node.js';
 import { parseProject, type ParsedProject } from '../../compiler/render/parse-project.js';
 import type { NodeId } from '../../compiler/manifest/types.js';
+import { roleOf } from '../../compiler/watch/change-set.js';
 import { schemaErrors } from '../artifacts/dbt-schemas.js';
 import { copyFixture, strata, writeFiles } from './cli.js';
 
@@ -159,6 +160,12 @@ describe('docs blocks', () => {
     expect(parsed.manifest.nodes['model.gov.revenue']!.columns.revenue!.description).toBe("The order's id, unique. Summed.");
     expect(parsed.manifest.sources['source.gov.raw.orders']!.sourceDescription).toBe("Tables the shop's loader writes.");
     expect(Object.keys(parsed.manifest.docs ?? {})).toEqual(['doc.gov.orders', 'doc.gov.order_id', 'doc.gov.raw_source']);
+  });
+
+  it('watch reloads the project when a .md file under a resource folder changes', () => {
+    const project = loadProject(copyFixture('governance'), { env });
+    expect(roleOf(project, 'models/docs.md')).toBe('project');
+    expect(roleOf(project, 'docs/notes.md')).toBeUndefined();
   });
 
   it('reports an unknown block at the call, and two blocks of one name', () => {
