@@ -162,6 +162,17 @@ describe('docs blocks', () => {
     expect(Object.keys(parsed.manifest.docs ?? {})).toEqual(['doc.gov.orders', 'doc.gov.order_id', 'doc.gov.raw_source']);
   });
 
+  it("reads an installed package's blocks: doc('package', 'name'), and doc('name') when the project has none of that name", () => {
+    const yaml = fs.readFileSync('tests/fixtures/projects/governance/models/marts/_marts.yml', 'utf8');
+    const withPackage = parse({
+      'dbt_packages/house_docs/dbt_project.yml': 'name: house_docs\n',
+      'dbt_packages/house_docs/models/house.md': '{% docs house_rule %}Amounts are in cents.{% enddocs %}\n{% docs orders %}Not this one.{% enddocs %}',
+      'models/marts/_marts.yml': yaml.replace('description: Customers.', "description: \"{{ doc('house_docs', 'house_rule') }} {{ doc('house_rule') }} {{ doc('orders') }}\""),
+    });
+    expect(withPackage.manifest.nodes['model.gov.dim_customers.v1']!.description).toBe('Amounts are in cents. Amounts are in cents. One row per **order**, with its customer and amount.');
+    expect(withPackage.manifest.docs?.['doc.house_docs.house_rule']).toMatchObject({ packageName: 'house_docs', path: 'dbt_packages/house_docs/models/house.md' });
+  });
+
   it('watch reloads the project when a .md file under a resource folder changes', () => {
     const project = loadProject(copyFixture('governance'), { env });
     expect(roleOf(project, 'models/docs.md')).toBe('project');
@@ -206,6 +217,18 @@ describe('sources: freshness settings', () => {
     expect(sources['source.gov.raw.customers']!.freshness).toEqual({ warn_after: { count: 1, period: 'hour' }, error_after: { count: 30, period: 'minute' } });
     expect(sources['source.gov.raw.events']).toMatchObject({ loadedAtField: 'occurred_at::timestamp', freshness: { warn_after: { count: 10, period: 'minute' }, filter: "kind <> 'test'" } });
     expect(sources['source.gov.raw.countries']!.freshness).toBeUndefined();
+  });
+
+  it('a freshness without a loaded_at_field is a warning, and that source is not checked', async () => {
+    const dir = copyFixture('governance');
+    fs.writeFileSync(path.join(dir, 'project.yml'), 'name: gov\n');
+    const result = await strata(['source', 'freshness', '--select', 'source:raw.orders', '--project-dir', dir]);
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.stderr).toContain('warning STR451  source raw.orders has a freshness but no loaded_at_field: not checked');
+    expect(result.stdout).toContain('Nothing to do');
+    const sources = JSON.parse(fs.readFileSync(path.join(dir, 'target/sources.json'), 'utf8'));
+    expect(sources.results).toEqual([]);
+    expect(schemaErrors('sources/v3', sources)).toEqual([]);
   });
 
   it('reports a malformed freshness at its place', () => {
