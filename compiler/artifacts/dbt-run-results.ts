@@ -11,9 +11,19 @@ import { relationName, type ArtifactContext } from './dbt-node.js';
 export const RUN_RESULTS_SCHEMA = 'https://schemas.getdbt.com/dbt/run-results/v6.json';
 
 /**
+ * `args` is what dbt keeps of the invocation (`which`, `select`, `full_refresh`, ...): `strata retry`
+ * reruns the same command with the same flags from it.
+ *
  * @example dbtRunResults(results, 12.5, 'build', context, manifest).results[0].status  // 'success'
  */
-export function dbtRunResults(results: readonly NodeResult[], elapsed: number, command: string, context: ArtifactContext, manifest?: Manifest): Record<string, unknown> {
+export function dbtRunResults(
+  results: readonly NodeResult[],
+  elapsed: number,
+  command: string,
+  context: ArtifactContext,
+  manifest?: Manifest,
+  args: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     metadata: dbtMetadata(context, RUN_RESULTS_SCHEMA, false),
     results: results.map((r) => {
@@ -36,7 +46,7 @@ export function dbtRunResults(results: readonly NodeResult[], elapsed: number, c
       };
     }),
     elapsed_time: elapsed,
-    args: { which: command, invocation_command: `strata ${command}` },
+    args: { ...args, which: command, invocation_command: args.invocation_command ?? `strata ${command}` },
   };
 }
 

@@ -40,11 +40,22 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'build',
       'Seeds, models, snapshots and tests in one DAG; each model\'s tests right after it',
-      (y) => watchOptions(runOptions(y).option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Then watch the project and rebuild what changes (as strata watch)' })),
+      (y) => watchOptions(emptyOption(runOptions(y)).option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Then watch the project and rebuild what changes (as strata watch)' })),
       run(async (a, r) => (a.watch ? (await watcher()).watchCommand(a as never, r) : (await engine()).runCommand('build', a as never, r))),
     )
     .command('watch', 'Build the selection, then rebuild and test what each edit changes', (y) => watchOptions(runOptions(y)), run(async (a, r) => (await watcher()).watchCommand(a as never, r)))
-    .command('run', 'Build the selected models', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('run', a as never, r)))
+    .command('run', 'Build the selected models', (y) => emptyOption(runOptions(y)), run(async (a, r) => (await engine()).runCommand('run', a as never, r)))
+    .command('retry', 'Run again what failed or was skipped in the last run_results.json, with that command and its flags', (y) => y.option('state', { type: 'string', describe: 'Read run_results.json there instead of in target/' }).option('threads', { type: 'number', describe: 'Nodes built at once (instead of the last run\'s)' }), run(async (a, r) => (await import('./retry-command.js')).retryCommand(a as never, r)))
+    .command(
+      'clone',
+      "Views (or copies) in the target of the --state manifest's relations, for the selected models, seeds and snapshots",
+      (y) =>
+        selectOptions(y)
+          .option('as', { choices: ['view', 'table'] as const, default: 'view' as const, describe: 'A view reading the state relation, or a copy of its rows' })
+          .option('full-refresh', { type: 'boolean', default: false, describe: 'Replace relations that already exist in the target' })
+          .option('lock-timeout', { type: 'number', describe: 'Seconds to wait while another run writes to the same target' }),
+      run(async (a, r) => (await import('./clone-command.js')).cloneCommand(a as never, r)),
+    )
     .command('seed', 'Load the CSV seeds with COPY', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('seed', a as never, r)))
     .command('snapshot', 'Record the changes of the selected snapshots in their history tables', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('snapshot', a as never, r)))
     .command('test', 'Run the selected data tests', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('test', a as never, r)))
@@ -115,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 build', 'Build everything on the default target')
     .example('$0 build --select +gold --target postgres --threads 4', 'The gold layer and all it needs, on Postgres')
     .example("$0 ls --select 'tag:gold,config.materialized:table'", 'Gold tables')
-    .demandCommand(1, 'Give a command: build, watch, run, seed, snapshot, test, compile, parse, ls, show, source freshness, docs, clean, deps or debug')
+    .demandCommand(1, 'Give a command: build, watch, run, retry, clone, seed, snapshot, test, compile, parse, ls, show, source freshness, docs, clean, deps or debug')
     .strict()
     .recommendCommands()
     .help()
@@ -151,6 +162,11 @@ function runOptions<T>(y: Argv<T>) {
     .option('event-time-end', { type: 'string', describe: 'Microbatch models: ... up to this time (UTC, exclusive); needs --event-time-start' })
     .option('defer', { type: 'boolean', default: false, describe: 'Refs to nodes outside the selection read the relations of the --state manifest' })
     .option('lock-timeout', { type: 'number', describe: 'Seconds to wait while another run writes to the same target (default: as long as it takes)' });
+}
+
+/** `--empty` (build, run): refs and sources read as zero-row subqueries, as in dbt. */
+function emptyOption<T>(y: Argv<T>) {
+  return y.option('empty', { type: 'boolean', default: false, describe: 'Build the selected models with zero rows (refs and sources read as empty), to check their SQL and columns' });
 }
 
 function watchOptions<T>(y: Argv<T>) {

@@ -4,7 +4,7 @@ import { StrataError } from '../diagnostics/strata-error.js';
 import type { Reporter } from '../report/reporter.js';
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { deferToState, loadStateManifest } from '../graph/state-manifest.js';
-import { buildPlan, type Command } from '../plan/build-plan.js';
+import { buildPlan, type Command, type Plan } from '../plan/build-plan.js';
 import { targetInfo } from '../artifacts/target-info.js';
 import { TargetWriter } from '../run/artifacts.js';
 import { checkUpstream } from '../run/check-upstream.js';
@@ -13,7 +13,12 @@ import { runPlan } from '../run/run-plan.js';
 import { lockTarget, type HeldTargetLock } from '../adapters/adapter.js';
 import { INTERRUPTED_EXIT_CODE, listenForInterrupts, type Interrupts } from '../run/interrupts.js';
 import { prepareTarget } from '../run/prepare-target.js';
-import { describeProject, numberArg, openSession, select, type CommonArgs } from './session.js';
+import { describeProject, numberArg, openSession, parseVars, select, type CommonArgs, type Session } from './session.js';
+import type { Selection } from '../graph/select-nodes.js';
+import type { Manifest, NodeId } from '../manifest/types.js';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { emptySeedError } from '../run/handlers/seed-copy-error.js';
 import { parseEventTime } from '../run/incremental/incremental-config.js';
 
 export interface RunArgs extends CommonArgs {
@@ -26,6 +31,10 @@ export interface RunArgs extends CommonArgs {
   eventTimeEnd?: string;
   /** `--lock-timeout SECONDS`: give up when another run holds the target longer (default: wait). */
   lockTimeout?: number;
+  /** `--empty`: refs and sources read as zero-row subqueries, so models are built empty (schema checks). */
+  empty?: boolean;
+  /** `strata retry`: the nodes to run, instead of the selection (what failed or was skipped last time). */
+  onlyIds?: NodeId[];
 }
 
 /**
@@ -40,7 +49,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   }
   const session = openSession(args, reporter);
   reporter.info(describeProject(session));
-  const selection = select(session, args, reporter);
+  const selection = args.onlyIds ? retrySelection(session, args) : select(session, args, reporter);
   fingerprintNodes(session.parsed);
   if (args.defer) {
     if (!args.state) throw new StrataError({ code: 'STR162', message: '--defer needs --state DIR', hint: 'pass the target/ directory of an earlier run' });
@@ -54,6 +63,8 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     reporter.info('Nothing to do: the selection matched no node this command runs.');
     return 0;
   }
+  const emptySeeds = emptySeedFiles(plan, parsed.manifest, project.root);
+  if (emptySeeds.length > 0) throw new StrataError(emptySeeds.flatMap((file) => emptySeedError(file).diagnostics));
   const notice = (message: string) => reporter.event({ type: 'notice', message });
   const adapter = await openAdapter(project.target, { onNotice: notice });
   let lock: HeldTargetLock | undefined;
@@ -82,6 +93,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
         adapter,
         runId: session.runId,
         fullRefresh: args.fullRefresh === true,
+        empty: args.empty === true,
         ...eventTimes,
         writeCompiled: (node, sql) => writer.writeCompiled(node, sql),
         writeRun: (node, sql) => writer.writeRun(node, sql),
@@ -91,7 +103,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     // As in dbt, on-run-end runs whatever happened to the nodes; not after an interrupt, which asks to stop.
     const endCode = interrupts.received ? 0 : await runProjectHooks(parsed, adapter, 'on-run-end').then(() => 0, hookFailed);
     const elapsed = (Date.now() - started) / 1000;
-    writer.writeRunResults(results, elapsed, command, session.invocationId, parsed.manifest);
+    writer.writeRunResults(results, elapsed, command, session.invocationId, parsed.manifest, invocationArgs(command, args));
     writer.flush();
     reporter.event({ type: 'run-finished', results, elapsed });
     if (interrupts.received) return INTERRUPTED_EXIT_CODE;
@@ -105,6 +117,65 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     await adapter.close();
     if (interrupts?.received) interrupts.raiseAgain();
   }
+}
+
+/**
+ * The planned seeds whose CSV file is empty (or blank): an error before the database is opened, rather
+ * than a seed failing mid-run (a stat per seed; only tiny files are read).
+ */
+function emptySeedFiles(plan: Plan, manifest: Manifest, root: string): string[] {
+  const empty: string[] = [];
+  for (const step of plan.steps) {
+    if (step.kind !== 'seed') continue;
+    const path = manifest.nodes[step.id]!.path;
+    try {
+      const size = statSync(join(root, path)).size;
+      if (size === 0 || (size < 16 && readFileSync(join(root, path), 'utf8').trim() === '')) empty.push(path);
+    } catch {
+      // A missing file is the seed step's to report.
+    }
+  }
+  return empty;
+}
+
+/**
+ * `strata retry`: the nodes of the last run that failed or were skipped, as dbt retries them (whatever
+ * the recorded selection now matches); those no longer in the project are left out.
+ */
+function retrySelection(session: Session, args: RunArgs): Selection {
+  const nodes = session.parsed.manifest.nodes;
+  const ids = session.dag.topologicalOrder(args.onlyIds!.filter((id) => nodes[id] !== undefined));
+  session.parsed.renderer.run.selectedResources = [...ids];
+  session.parsed.renderer.run.flags = { FULL_REFRESH: args.fullRefresh === true, WHICH: 'run' };
+  return { ids, sources: [], exposures: [], warnings: [] };
+}
+
+/**
+ * What run_results.json keeps of the invocation, in dbt's `args` names: `strata retry` runs the same
+ * command with these flags again.
+ *
+ * @example invocationArgs('build', { select: ['gold'], fullRefresh: true, ... })  // { which: 'build', select: ['gold'], full_refresh: true, ... }
+ */
+export function invocationArgs(command: Command, args: RunArgs): Record<string, unknown> {
+  const recorded: Record<string, unknown> = {
+    which: command,
+    invocation_command: ['strata', ...process.argv.slice(2)].join(' '),
+    select: args.select,
+    exclude: args.exclude,
+    state: args.state,
+    defer: args.defer || undefined,
+    full_refresh: args.fullRefresh || undefined,
+    fail_fast: args.failFast || undefined,
+    empty: args.empty || undefined,
+    target: args.target,
+    vars: args.vars ? parseVars(args.vars) : undefined,
+    threads: args.threads,
+    event_time_start: args.eventTimeStart,
+    event_time_end: args.eventTimeEnd,
+    lock_timeout: args.lockTimeout,
+  };
+  for (const key of Object.keys(recorded)) if (recorded[key] === undefined) delete recorded[key];
+  return recorded;
 }
 
 /** `--event-time-start` and `--event-time-end`, both or neither, as dbt asks; the start before the end. */

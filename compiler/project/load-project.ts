@@ -121,7 +121,11 @@ function materializationProblems(models: unknown, file: string, locate: (path: P
     if (!tree || typeof tree !== 'object' || Array.isArray(tree)) return;
     for (const [key, value] of Object.entries(tree)) {
       if (key === '+materialized' || key === 'materialized') {
-        // Other shapes (a list) are reported with each model, as a config() value of that shape is.
+        if (Array.isArray(value)) {
+          const hint = `write ${key}: ${value.length > 0 ? String(value[0]) : 'view'}, not a list`;
+          problems.push({ code: 'STR112', message: `${key} is a list (${JSON.stringify(value)}); it takes one materialization`, file, ...locate(['models', ...path, key]), hint });
+          continue;
+        }
         if (typeof value !== 'string' || MODEL_MATERIALIZATIONS.includes(value) || value.includes('{{')) continue;
         problems.push({ code: 'STR112', message: `unknown materialization '${value}'`, file, ...locate(['models', ...path, key]), hint: `use ${MODEL_MATERIALIZATIONS.join(', ')}` });
       } else if (key.startsWith('+')) {

@@ -4,7 +4,7 @@ import type { Connection } from '../adapters/adapter.js';
 import { ReplayDatabase } from './dbt-context/replay-database.js';
 import { RefResolver, refCallOf } from './ref-resolver.js';
 import type { ParsedProject } from './parse-project.js';
-import { CteRelation, TemplateRelation, TOKEN_PATTERN, TOKEN_REMNANT } from './relation.js';
+import { CteRelation, EmptyRelation, TemplateRelation, TOKEN_PATTERN, TOKEN_REMNANT } from './relation.js';
 import type { RenderScope } from './render-scope.js';
 import { splitKeywords } from './render-scope.js';
 
@@ -13,6 +13,8 @@ export interface CompileOptions {
   isIncremental?: boolean;
   /** The target at run time: `execute` is true and templates may query it (see compileNodeAtRun). */
   database?: ReplayDatabase;
+  /** `--empty`: each ref and source reads as `(select * from x where false limit 0)`, as in dbt. */
+  empty?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
     throw new StrataError({ code: 'STR220', message: `nothing to compile for ${id}` });
   }
   const ephemeralUsed: ManifestNode[] = [];
-  const { relationFor, sourceRelation } = resolvers(parsed, ephemeralUsed);
+  const { relationFor, sourceRelation } = resolvers(parsed, ephemeralUsed, options.empty);
   const resolver = resolverOf(parsed);
   const refTarget = (call: RefCall) => resolver.ref(call, node.packageName);
   const self = new TemplateRelation(node.schema, node.alias);
@@ -105,19 +107,20 @@ function compileWithCtes(parsed: ParsedProject, id: NodeId, options: CompileOpti
  * How refs and sources become relations in the compile pass. With `ephemeralUsed`, a ref to an
  * ephemeral model becomes its CTE's name and the model is collected for inlining.
  */
-function resolvers(parsed: ParsedProject, ephemeralUsed?: ManifestNode[]) {
+function resolvers(parsed: ParsedProject, ephemeralUsed?: ManifestNode[], empty = false) {
+  const Relation = empty ? EmptyRelation : TemplateRelation;
   const relationFor = (target: ManifestNode | undefined, name: string): TemplateRelation => {
     if (!target) throw new Error(`unknown ref '${name}'`);
     if (ephemeralUsed && target.config.materialized === 'ephemeral') {
       if (!ephemeralUsed.includes(target)) ephemeralUsed.push(target);
       return new CteRelation('', `${CTE_PREFIX}${target.name}`);
     }
-    return new TemplateRelation(target.schema, target.alias);
+    return new Relation(target.schema, target.alias);
   };
   const sourceRelation = (sourceName: string, table: string, fromPackage?: string): TemplateRelation => {
     const source = resolverOf(parsed).source(sourceName, table, fromPackage);
     if (!source) throw new Error(`unknown source '${sourceName}.${table}'`);
-    return new TemplateRelation(source.schema, source.identifier);
+    return new Relation(source.schema, source.identifier);
   };
   return { relationFor, sourceRelation };
 }

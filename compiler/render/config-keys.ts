@@ -6,7 +6,11 @@
  */
 import { didYouMean } from '../diagnostics/did-you-mean.js';
 import type { Diagnostic } from '../diagnostics/strata-error.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ManifestNode } from '../manifest/types.js';
+import type { Project } from '../project/load-project.js';
+import { lineAndColumn } from '../run/incremental/incremental-config.js';
 
 export type ConfigResource = 'model' | 'seed' | 'snapshot' | 'test';
 
@@ -105,7 +109,7 @@ const NAMED = 3;
  * @example configKeyWarnings(nodes)
  *   // [{ code: 'STR146', severity: 'warn', message: "config 'sql_header' of model 'orders' is accepted but Strata does not act on it", ... }]
  */
-export function configKeyWarnings(nodes: Iterable<ManifestNode>): Diagnostic[] {
+export function configKeyWarnings(nodes: Iterable<ManifestNode>, project?: Project): Diagnostic[] {
   const found = new Map<string, { resource: ConfigResource; key: string; nodes: ManifestNode[]; known: boolean }>();
   const note = (resource: ConfigResource, key: string, node: ManifestNode, known: boolean) => {
     const id = `${resource}:${key}`;
@@ -135,14 +139,13 @@ export function configKeyWarnings(nodes: Iterable<ManifestNode>): Diagnostic[] {
     const names = setOn.slice(0, NAMED).map((n) => `'${n.name}'`).join(', ');
     const more = setOn.length > NAMED ? ` and ${setOn.length - NAMED} more` : '';
     const which = `${resource}${setOn.length > 1 ? 's' : ''} ${names}${more}`;
-    const first = setOn[0];
-    const file = first.rawSql.includes(key) ? first.path : (first.patchPath ?? first.path);
+    const place = keyPlace(setOn[0], key, project);
     if (known) {
       warnings.push({
         code: 'STR146',
         severity: 'warn',
         message: `config '${key}' of ${which} is accepted but Strata does not act on it`,
-        file,
+        ...place,
         hint: 'see the config table in the README; take it out to silence this',
       });
     } else {
@@ -151,12 +154,36 @@ export function configKeyWarnings(nodes: Iterable<ManifestNode>): Diagnostic[] {
         code: 'STR147',
         severity: 'warn',
         message: `unknown config '${key}' of ${which} (ignored)`,
-        file,
+        ...place,
         hint: close ? `did you mean '${close}'?` : 'a value of your own belongs under meta: {...}',
       });
     }
   }
   return [...warnings, ...extra];
+}
+
+/**
+ * Where a node's config key is set: `key=` in its file's `config()`, else `key:` in its YAML properties,
+ * else `+key:` in project.yml (each with line and column); the node's file when none says.
+ */
+function keyPlace(node: ManifestNode, key: string, project?: Project): { file: string; line?: number; column?: number } {
+  const name = key.replace(/[^\w]/g, '\\$&');
+  const inSql = new RegExp(`\\b${name}\\s*=`).exec(node.rawSql);
+  if (inSql) return { file: node.path, ...lineAndColumn(node.rawSql, inSql.index) };
+  if (project) {
+    const yaml = node.patchPath ? project.files.yaml.find((f) => f.path === node.patchPath)?.text : undefined;
+    const inYaml = yaml === undefined ? null : new RegExp(`^[ \\t-]*${name}\\s*:`, 'm').exec(yaml);
+    if (inYaml) return { file: node.patchPath!, ...lineAndColumn(yaml!, inYaml.index + inYaml[0].indexOf(key)) };
+    let text: string | undefined;
+    try {
+      text = readFileSync(join(project.root, project.configFile), 'utf8');
+    } catch {
+      text = undefined;
+    }
+    const inProject = text === undefined ? null : new RegExp(`^\\s*\\+?${name}\\s*:`, 'm').exec(text);
+    if (inProject) return { file: project.configFile, ...lineAndColumn(text!, inProject.index + inProject[0].indexOf(key) - (inProject[0].includes(`+${key}`) ? 1 : 0)) };
+  }
+  return { file: node.rawSql.includes(key) ? node.path : (node.patchPath ?? node.path) };
 }
 
 function resourceOf(node: ManifestNode): ConfigResource | undefined {

@@ -14,6 +14,7 @@ import { baseConfig, nodeBase, normalizeLists } from './node-config.js';
 import { parseTemplate, type ParsedTemplate } from './parse-template.js';
 import type { Renderer } from './renderer.js';
 import { genericTestName } from './test-names.js';
+import { testEntryProblems } from './test-arguments.js';
 
 export function genericTestNode(
   project: Project,
@@ -68,6 +69,8 @@ export function genericTestNode(
   }
   const fqn = [project.name, ...definition.file.replace(/\.[^.]+$/, '').split('/').slice(1), name];
   const base = baseConfig('test', configFromTree(project.config.tests, fqn), definition.config);
+  const entryProblems = testEntryProblems(renderer, definition, base);
+  if (entryProblems.length > 0) throw new StrataError(entryProblems);
   const file: ProjectFile = { path: definition.file, absolutePath: '', text: rawSql, checksum: checksumOf(rawSql) };
   const template = parseTemplate(renderer, {
     path: `${definition.file}#${name}`,

@@ -267,7 +267,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   if (problems.length === 0) applySnapshotTargetSchemas(nodes);
   if (problems.length === 0) linkSeededSources(nodes, sources);
   if (problems.length > 0) throw new StrataError(problems);
-  for (const warning of configKeyWarnings(nodes.values())) warn(warning);
+  for (const warning of configKeyWarnings(nodes.values(), project)) warn(warning);
 
   const manifest: Manifest = {
     projectName: project.name,

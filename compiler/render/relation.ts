@@ -100,6 +100,21 @@ export class CteRelation extends TemplateRelation {
 }
 
 /**
+ * A ref or source under `--empty`: prints as a subquery of no rows with the relation's columns, as dbt's
+ * `render_limited` does; `render()` still gives the relation's name (macros that need the real relation).
+ *
+ * @example String(new EmptyRelation('shop', 'orders'))  // '(select * from "shop"."orders" where false limit 0) _dbt_limit_subq_orders'
+ */
+export class EmptyRelation extends TemplateRelation {
+  override toString(): string {
+    return `(select * from ${super.toString()} where false limit 0) ${quoteIdent(`_dbt_limit_subq_${this.identifier}`)}`;
+  }
+  override render(): string {
+    return super.toString();
+  }
+}
+
+/**
  * In the parse pass the real relation is not known yet: the placeholder prints as a token that the
  * compile pass replaces. Reading any of its fields means the template depends on the real values, so
  * the node is marked for a full second render.

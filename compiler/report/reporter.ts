@@ -75,7 +75,7 @@ function finishedLines(result: NodeResult, index: number, total: number): string
   const lines: string[] = [];
   switch (result.status) {
     case 'success':
-      lines.push(dotted(`${prefix} ${pc.green('OK')} ${result.resourceType === 'seed' ? 'loaded seed file' : 'created'} ${what}`, `[${pc.green(result.message)} in ${time}]`));
+      lines.push(dotted(`${prefix} ${pc.green('OK')} ${result.resourceType === 'seed' && result.materialized === 'seed' ? 'loaded seed file' : 'created'} ${what}`, `[${pc.green(result.message)} in ${time}]`));
       break;
     case 'pass':
       lines.push(dotted(`${prefix} ${pc.green('PASS')} ${what}`, `[${pc.green('PASS')} in ${time}]`));

@@ -116,10 +116,10 @@ export class TargetWriter {
     writeJsonStream(join(this.dir, STATE_FILE), strataStateMembers(manifest, context.generatedAt, context.invocationId));
   }
 
-  /** run_results.json (dbt's v6) and strata_run_results.json. */
-  writeRunResults(results: NodeResult[], elapsed: number, command: string, invocationId: string, manifest = this.manifest): void {
+  /** run_results.json (dbt's v6, with the invocation's `args`) and strata_run_results.json. */
+  writeRunResults(results: NodeResult[], elapsed: number, command: string, invocationId: string, manifest = this.manifest, args: Record<string, unknown> = {}): void {
     const context = { ...this.context(), invocationId };
-    writeFile(join(this.dir, 'run_results.json'), JSON.stringify(dbtRunResults(results, elapsed, command, context, manifest), null, 2));
+    writeFile(join(this.dir, 'run_results.json'), JSON.stringify(dbtRunResults(results, elapsed, command, context, manifest, args), null, 2));
     writeFile(join(this.dir, RUN_EXTRAS_FILE), JSON.stringify(strataRunExtras(results, invocationId)));
   }
 

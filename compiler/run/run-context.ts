@@ -11,6 +11,8 @@ export interface RunContext {
   /** Short and unique per run: used in temporary and backup relation names. */
   runId: string;
   fullRefresh: boolean;
+  /** `--empty`: refs and sources compile to zero-row subqueries. */
+  empty?: boolean;
   /** `--event-time-start` / `--event-time-end`: the window microbatch models build. */
   eventTimeStart?: Date;
   eventTimeEnd?: Date;

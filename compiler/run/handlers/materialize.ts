@@ -43,7 +43,7 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     // `full_refresh: false` keeps an incremental model's table even under --full-refresh (and true always rebuilds it), as in dbt.
     const fullRefresh = typeof node.config.full_refresh === 'boolean' ? node.config.full_refresh : context.fullRefresh;
     const incremental = materialized === 'incremental' && existing === 'table' && !fullRefresh;
-    const sql = await compileNodeAtRun(context.parsed, node.id, connection, { isIncremental: incremental });
+    const sql = await compileNodeAtRun(context.parsed, node.id, connection, { isIncremental: incremental, empty: context.empty });
     node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);

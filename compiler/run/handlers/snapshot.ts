@@ -29,7 +29,7 @@ export async function runSnapshot(step: Extract<Step, { kind: 'snapshot' }>, con
   return context.adapter.withConnection(async (connection) => {
     // Tolerates another session creating the schema at the same moment (parallel snapshots).
     await createSchemas(connection, [node.schema]);
-    const sql = await compileNodeAtRun(context.parsed, node.id, connection);
+    const sql = await compileNodeAtRun(context.parsed, node.id, connection, { empty: context.empty });
     node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);
@@ -44,7 +44,11 @@ export async function runSnapshot(step: Extract<Step, { kind: 'snapshot' }>, con
           hint: 'drop the view, or give the snapshot another alias',
         });
       }
-      const written = await writeSnapshot(log, target, sql, settings, existing === 'table', scratchName(node.alias, 'tmp', context.runId));
+      // Under --empty the query has no rows: an existing history would read them all as deleted.
+      const written =
+        context.empty && existing === 'table'
+          ? { created: false, inserted: 0, closed: 0 }
+          : await writeSnapshot(log, target, sql, settings, existing === 'table', scratchName(node.alias, 'tmp', context.runId));
       // The history table is kept from run to run: grants the config dropped are revoked.
       await applyGrants(log, node, target, existing === 'table');
       await persistDocs(log, node, target, 'table');

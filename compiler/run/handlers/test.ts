@@ -21,7 +21,7 @@ export const SAMPLE_ROWS = 5;
 export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context: RunContext): Promise<StepOutcome> {
   const node = context.parsed.manifest.nodes[step.id];
   return context.adapter.withConnection(async (connection) => {
-    const sql = await compileNodeAtRun(context.parsed, node.id, connection);
+    const sql = await compileNodeAtRun(context.parsed, node.id, connection, { empty: context.empty });
     node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const limit = typeof node.config.limit === 'number' ? ` limit ${node.config.limit}` : '';
