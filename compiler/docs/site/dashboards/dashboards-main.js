@@ -128,10 +128,19 @@ function drawTable(tile, rows, query, body) {
   const data = tableData(tile, rows, query.names);
   current.tileModels.set(tile.id, data);
   const numeric = new Set(query.columns.filter((c) => c.numeric).map((c) => c.name));
+  // A column of amounts shows every value with as many decimals as the most precise one (2.50, not 2.5).
+  const decimals = data.columns.map((c, i) => (numeric.has(c) ? Math.min(4, Math.max(0, ...data.rows.map((row) => decimalsOf(row[i])))) : 0));
+  const cell = (v, i) => (!numeric.has(data.columns[i]) ? (v ?? '') : v === null ? '' : Number(v).toLocaleString('en-US', { minimumFractionDigits: decimals[i], maximumFractionDigits: decimals[i] }));
   const head = data.columns.map((c) => `<th${numeric.has(c) ? ' class="numeric"' : ''}>${escapeHtml(c)}</th>`).join('');
-  const bodyRows = data.rows.map((row) => `<tr>${row.map((v, i) => `<td${numeric.has(data.columns[i]) ? ' class="numeric"' : ''}>${escapeHtml(numeric.has(data.columns[i]) ? formatValue(v) : (v ?? ''))}</td>`).join('')}</tr>`).join('');
+  const bodyRows = data.rows.map((row) => `<tr>${row.map((v, i) => `<td${numeric.has(data.columns[i]) ? ' class="numeric"' : ''}>${escapeHtml(cell(v, i))}</td>`).join('')}</tr>`).join('');
   const shown = data.rows.length < data.total ? `${data.rows.length} of ${data.total} rows` : `${data.total} rows`;
   body.innerHTML = `<div class="table-wrap"><table class="dash-table"><thead><tr>${head}</tr></thead><tbody>${bodyRows}</tbody></table></div><p class="table-count">${shown}</p>`;
+}
+
+function decimalsOf(value) {
+  if (typeof value !== 'number' || Number.isInteger(value)) return 0;
+  const text = String(value);
+  return text.includes('e') ? 4 : text.length - text.indexOf('.') - 1;
 }
 
 function chartOf(tile, body) {
@@ -159,7 +168,7 @@ function drawChart(tile, rows, body) {
       tooltip: { formatter: (p) => `${escapeHtml(data.xs[p.value[0]])} · ${escapeHtml(data.ys[p.value[1]])}: ${escapeHtml(format(p.value[2]))}` },
       grid: { left: 8, right: 76, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: 'category', data: data.xs.map(String), splitArea: { show: true }, axisLabel },
-      yAxis: { type: 'category', data: data.ys.map(String), splitArea: { show: true }, axisLabel },
+      yAxis: { type: 'category', data: data.ys.map(String), splitArea: { show: true }, axisLabel, inverse: true },
       visualMap: { min: Math.min(0, ...values), max: Math.max(1, ...values), calculable: true, orient: 'vertical', right: 0, top: 'middle', itemHeight: 140, inRange: { color: ['#eef4fb', '#3b6fb6', '#17375e'] } },
       series: [{ type: 'heatmap', data: data.cells, label: { show: true, formatter: (p) => format(p.value[2]) }, emphasis: { itemStyle: { borderColor: '#1f2933', borderWidth: 1 } } }],
     };
@@ -179,7 +188,9 @@ function drawChart(tile, rows, body) {
     const data = seriesData(tile, rows);
     current.tileModels.set(tile.id, data);
     const horizontal = tile.type === 'bar' && tile.horizontal;
-    const categoryAxis = { type: 'category', data: data.categories.map(String), axisLabel: { ...axisLabel, interval: horizontal ? 0 : 'auto' }, inverse: horizontal };
+    // Many categories under a bar chart: every label, slanted, rather than every other one hidden.
+    const slanted = !horizontal && tile.type === 'bar' && data.categories.length > 8;
+    const categoryAxis = { type: 'category', data: data.categories.map(String), axisLabel: { ...axisLabel, interval: horizontal || slanted ? 0 : 'auto', rotate: slanted ? 30 : 0 }, inverse: horizontal };
     const valueAxis = { type: 'value', axisLabel: { ...axisLabel, formatter: format } };
     option = {
       color: PALETTE,
