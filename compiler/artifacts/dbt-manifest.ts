@@ -19,7 +19,7 @@ export const DBT_VERSION = '1.11.6';
  *
  * @example writeJsonStream(file, dbtManifestMembers(manifest, context, (n) => `target/compiled/pagila/${n.path}`))
  */
-export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext, compiledPath: (node: ManifestNode) => string): [string, unknown][] {
+export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext, compiledPath: (node: ManifestNode) => string, compiled?: ReadonlyMap<string, string>): [string, unknown][] {
   const macroIds = macroIdIndex(manifest.macros, context.projectName);
   const createdAt = Date.parse(context.generatedAt) / 1000 || Date.now() / 1000;
   const ids = Object.keys(manifest.nodes);
@@ -30,7 +30,7 @@ export function dbtManifestMembers(manifest: Manifest, context: ArtifactContext,
       new StreamedObject(function* () {
         for (const id of ids) {
           const node = manifest.nodes[id]!;
-          if (node.resourceType !== 'unit_test') yield [id, new RawJson(dbtNodeJson(node, context, macroIds, compiledPath(node), createdAt))];
+          if (node.resourceType !== 'unit_test') yield [id, new RawJson(dbtNodeJson(node, context, macroIds, compiledPath(node), createdAt, compiled?.get(id)))];
         }
       }),
     ],

@@ -64,7 +64,7 @@ const EMPTY_CHECKSUM = { name: 'none', checksum: '' };
  *
  * @example JSON.parse(dbtNodeJson(manifest.nodes['model.pagila.dim_customer'], context, macroIds, 'target/compiled/pagila/models/…', createdAt))
  */
-export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroIds: MacroIds, compiledPath: string | null, createdAt: number): string {
+export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroIds: MacroIds, compiledPath: string | null, createdAt: number, compiledSql?: string): string {
   const isTest = node.resourceType === 'test';
   // An analysis has a model's config and the fields of compiled code, without a model's own (access, version).
   const kind = node.resourceType === 'seed' || node.resourceType === 'snapshot' ? node.resourceType : isTest ? 'test' : node.resourceType === 'analysis' ? 'snapshot' : 'model';
@@ -72,7 +72,7 @@ export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroI
   const generic = isTest && node.test?.name !== undefined;
   const built = !isTest && node.config.materialized !== 'ephemeral' && node.resourceType !== 'analysis';
   const macros = node.dependsOn.macros.length === 0 ? [] : node.dependsOn.macros.map(macroIds);
-  const compiled = node.compiledSql !== undefined;
+  const compiled = compiledSql !== undefined;
   // Written as text, key by key (an object literal handed to JSON.stringify cost twice as much at
   // 10,000 nodes); the config and the keys whose value never changes are spliced in as text.
   const q = JSON.stringify;
@@ -96,7 +96,7 @@ export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroI
     for (const c of node.sources) sources += `${sources === '' ? '' : ','}[${q(c.source)},${q(c.table)}]`;
     text +=
       `,"refs":[${refs}],"sources":[${sources}],"depends_on":{"macros":${q(macros)},"nodes":${q(node.dependsOn.nodes)}}` +
-      `,"compiled_path":${compiled ? q(compiledPath) : 'null'},"compiled":${compiled},"compiled_code":${compiled ? q(node.compiledSql) : 'null'}` +
+      `,"compiled_path":${compiled ? q(compiledPath) : 'null'},"compiled":${compiled},"compiled_code":${compiled ? q(compiledSql) : 'null'}` +
       `,"extra_ctes_injected":${compiled},"contract":{"enforced":${config.enforced},"alias_types":true,"checksum":null}`;
   }
   if (kind === 'model') text += `,"access":${q(config.access)}`;

@@ -22,13 +22,14 @@ export function dbtRunResults(
   command: string,
   context: ArtifactContext,
   manifest?: Manifest,
+  compiled?: ReadonlyMap<string, string>,
   args: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
     metadata: dbtMetadata(context, RUN_RESULTS_SCHEMA, false),
     results: results.map((r) => {
       const node = manifest?.nodes[r.id];
-      const compiledCode = node?.compiledSql ?? null;
+      const compiledCode = compiled?.get(r.id) ?? null;
       return {
         status: r.status,
         timing: [{ name: 'execute', started_at: r.startedAt, completed_at: r.completedAt }],

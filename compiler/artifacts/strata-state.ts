@@ -29,7 +29,7 @@ export interface StrataState {
 }
 
 /** The members of strata_state.json, for the streaming writer. */
-export function strataStateMembers(manifest: Manifest, generatedAt: string, invocationId: string | null): [string, unknown][] {
+export function strataStateMembers(manifest: Manifest, generatedAt: string, invocationId: string | null, fingerprints?: ReadonlyMap<string, string>): [string, unknown][] {
   return [
     ['metadata', { strata_state_version: STATE_VERSION, generated_at: generatedAt, invocation_id: invocationId }],
     [
@@ -39,7 +39,7 @@ export function strataStateMembers(manifest: Manifest, generatedAt: string, invo
           const node = manifest.nodes[id]!;
           // Text, not objects: this runs for every node on every compile. Ref and source positions are
           // not kept: nothing reads them back, and at 10,000 models they cost a tenth of the write.
-          let text = `{"fingerprint":${JSON.stringify(node.fingerprint ?? null)}`;
+          let text = `{"fingerprint":${JSON.stringify(fingerprints?.get(id) ?? null)}`;
           const yaml = node.test?.position ?? node.unitTest?.position;
           if (yaml) text += `,"yaml_position":${JSON.stringify(yaml)}`;
           yield [id, new RawJson(`${text}}`)];

@@ -37,12 +37,10 @@ export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Repo
   for (const node of Object.values(parsed.manifest.nodes)) {
     if (node.resourceType === 'seed' || node.resourceType === 'unit_test' || node.config.enabled === false) continue;
     const sql = compileNode(parsed, node.id);
-    node.compiledSql = sql;
     compiled.set(node.id, sql);
     writer.writeCompiled(node, sql);
   }
-  fingerprintNodes(parsed, undefined, compiled);
-  writer.writeManifest(parsed.manifest);
+  writer.writeManifest(parsed.manifest, fingerprintNodes(parsed, undefined, compiled));
   writer.flush();
 
   let relations: CatalogRelations | undefined;
@@ -70,7 +68,7 @@ export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Repo
   const catalog = dbtCatalog(parsed.manifest, relations ?? new Map(), context);
   writeFileSync(join(writer.dir, 'catalog.json'), JSON.stringify(catalog));
   const data = siteData(parsed.manifest, relations, readJson(join(writer.dir, 'run_results.json')), generatedAt, readDocBlocks(project));
-  writeSite(writer.dir, data, siteSql(parsed.manifest), dashboards.dashboards);
+  writeSite(writer.dir, data, siteSql(parsed.manifest, compiled), dashboards.dashboards);
   const tables = Object.keys(catalog.nodes as object).length + Object.keys(catalog.sources as object).length;
   const drawn = data.dashboards.length === 0 ? '' : `, ${data.dashboards.length} dashboard${data.dashboards.length === 1 ? '' : 's'}${args.emptyCatalog ? ' (no data: --empty-catalog)' : ''}`;
   reporter.info(`Catalog: ${args.emptyCatalog ? 'empty (--empty-catalog)' : `${tables} relations`}${drawn}; site written to ${join(project.paths.target, 'index.html')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);

@@ -34,13 +34,11 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
       node.resourceType === 'unit_test'
         ? compileUnitTest(parsed, id, (input) => declaredInputColumns(parsed, node, input))
         : compileNode(parsed, id);
-    node.compiledSql = sql;
     if (node.resourceType !== 'unit_test') compiled.set(id, sql);
     writer.writeCompiled(node, sql);
   }
   const count = selection.ids.filter((id) => parsed.manifest.nodes[id].resourceType !== 'seed').length;
-  fingerprintNodes(parsed, undefined, compiled);
-  writer.writeManifest(parsed.manifest);
+  writer.writeManifest(parsed.manifest, fingerprintNodes(parsed, undefined, compiled));
   writer.flush();
   reporter.info(describeProject(session));
   reporter.info(`Compiled ${count} nodes to ${join(project.paths.target, 'compiled')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);

@@ -50,16 +50,17 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   const session = openSession(args, reporter);
   reporter.info(describeProject(session));
   const selection = args.onlyIds ? retrySelection(session, args) : select(session, args, reporter);
-  fingerprintNodes(session.parsed);
+  const fingerprints = fingerprintNodes(session.parsed);
   if (args.defer) {
     if (!args.state) throw new StrataError({ code: 'STR162', message: '--defer needs --state DIR', hint: 'pass the target/ directory of an earlier run' });
-    deferToState(session.parsed.manifest, selection.ids, loadStateManifest(args.state));
+    // The run reads the deferred relations; the parsed project itself is not changed.
+    parsed = { ...parsed, manifest: deferToState(parsed.manifest, selection.ids, loadStateManifest(args.state)).manifest };
   }
-  const plan = buildPlan(session.parsed.manifest, session.dag, selection.ids, command);
-  const { project, parsed } = session;
+  const plan = buildPlan(parsed.manifest, session.dag, selection.ids, command);
+  const { project } = session;
   const writer = new TargetWriter(project.root, project.paths.target, project.name, targetInfo(parsed, session.invocationId));
   if (plan.steps.length === 0) {
-    writer.writeManifest(parsed.manifest);
+    writer.writeManifest(parsed.manifest, fingerprints);
     reporter.info('Nothing to do: the selection matched no node this command runs.');
     return 0;
   }
@@ -111,7 +112,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     return failed || endCode !== 0 ? 1 : 0;
   } finally {
     // After the run (whatever stopped it), so each node's compiled code is in the manifest, as in dbt's.
-    writer.writeManifest(parsed.manifest);
+    writer.writeManifest(parsed.manifest, fingerprints);
     interrupts?.dispose();
     await lock?.release();
     await adapter.close();

@@ -146,10 +146,11 @@ export function siteData(manifest: Manifest, relations: CatalogRelations | undef
 }
 
 /** id → [raw SQL, compiled SQL], for the node pages. */
-export function siteSql(manifest: Manifest): Record<string, [string, string]> {
+export function siteSql(manifest: Manifest, compiled: ReadonlyMap<string, string>): Record<string, [string, string]> {
   const sql: Record<string, [string, string]> = {};
   for (const node of Object.values(manifest.nodes)) {
-    if (node.rawSql || node.compiledSql) sql[node.id] = [node.rawSql ?? '', node.compiledSql ?? ''];
+    const code = compiled.get(node.id);
+    if (node.rawSql || code) sql[node.id] = [node.rawSql ?? '', code ?? ''];
   }
   return sql;
 }

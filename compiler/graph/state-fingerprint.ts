@@ -42,9 +42,9 @@ export function nodeFingerprint(
 }
 
 /**
- * Fingerprints of the given nodes (default: all), and each written into its manifest node as
- * `fingerprint`, so `target/manifest.json` carries them for a later `--state`. `compiled` holds SQL
- * the caller already compiled (by `compileNode` with default options), so it is not compiled twice.
+ * Fingerprints of the given nodes (default: all), by id; TargetWriter.writeManifest writes them to
+ * `target/strata_state.json` for a later `--state`. `compiled` holds SQL the caller already compiled
+ * (by `compileNode` with default options), so it is not compiled twice.
  */
 export function fingerprintNodes(
   parsed: ParsedProject,
@@ -57,7 +57,6 @@ export function fingerprintNodes(
     const node = parsed.manifest.nodes[id];
     if (!node) continue;
     const fingerprint = nodeFingerprint(parsed, id, macroHashes, compiled);
-    node.fingerprint = fingerprint;
     result.set(id, fingerprint);
   }
   return result;

@@ -132,21 +132,22 @@ export function stateCheck(parsed: ParsedProject, state: StateManifest): StateCh
 
 /**
  * `--defer`: a model or seed this run does not build, and that the saved manifest knows, is read from
- * the relation named there. Changes the manifest's nodes in place (their `schema`/`alias`), so the
- * compile pass and the upstream check both see the deferred relations. Returns the ids deferred.
+ * the relation named there. Returns a new manifest in which those nodes are copies with the saved
+ * `schema`/`alias` (the parsed one is not changed), for the compile pass and the upstream check, and
+ * the ids deferred.
  *
- * @example deferToState(parsed.manifest, selection.ids, loadStateManifest('prod-artifacts'))
+ * @example const { manifest } = deferToState(parsed.manifest, selection.ids, loadStateManifest('prod-artifacts'))
  */
-export function deferToState(manifest: Manifest, selected: readonly NodeId[], state: StateManifest): NodeId[] {
+export function deferToState(manifest: Manifest, selected: readonly NodeId[], state: StateManifest): { manifest: Manifest; deferred: NodeId[] } {
   const building = new Set(selected);
   const deferred: NodeId[] = [];
+  const nodes = { ...manifest.nodes };
   for (const node of Object.values(manifest.nodes)) {
     if (building.has(node.id) || node.resourceType === 'test' || node.config.materialized === 'ephemeral') continue;
     const before = state.nodes[node.id];
     if (!before?.schema || !before.alias || before.config?.materialized === 'ephemeral') continue;
-    node.schema = before.schema;
-    node.alias = before.alias;
+    nodes[node.id] = { ...node, schema: before.schema, alias: before.alias };
     deferred.push(node.id);
   }
-  return deferred;
+  return { manifest: deferred.length === 0 ? manifest : { ...manifest, nodes }, deferred };
 }

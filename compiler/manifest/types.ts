@@ -141,13 +141,20 @@ export interface ManifestNode {
   test?: TestMetadata;
   /** Unit tests (resource type `unit_test`) only. */
   unitTest?: UnitTestMetadata;
-  /** Set after the compile pass. */
-  compiledSql?: string;
-  /** `<sql>.<config>.<macros>` hashes (graph/state-fingerprint.ts): what `state:modified` and watch compare. */
-  fingerprint?: string;
   /** A version of a versioned model (`versions:` in YAML): its `v`, and the model's latest. */
   version?: string | number;
   latestVersion?: string | number;
+}
+
+/**
+ * What stages after the parse pass compute about nodes, kept beside the manifest and never written into
+ * its nodes (the parsed manifest is not changed after the parse pass): the artifact writers take it.
+ */
+export interface NodeOutputs {
+  /** The compiled SQL of the nodes this command compiled. */
+  compiled?: ReadonlyMap<NodeId, string>;
+  /** `<sql>.<config>.<macros>` hashes (graph/state-fingerprint.ts): what `state:modified` and watch compare. */
+  fingerprints?: ReadonlyMap<NodeId, string>;
 }
 
 export interface SourceTable {

@@ -47,6 +47,7 @@ export class TargetWriter {
    * few of thousands of files change, and writing is what costs.
    */
   writeCompiled(node: ManifestNode, sql: string): string {
+    this.compiled.set(node.id, sql);
     const key = this.nodeKey('compiled', node);
     const file = `${this.dir}/${key}`;
     const text = sql.endsWith('\n') ? sql : `${sql}\n`;
@@ -104,22 +105,25 @@ export class TargetWriter {
     writeFile(this.nodeFile('run', node), sql);
   }
 
-  /** The manifest last written: run_results.json takes each node's compiled SQL from it. */
+  /** The compiled SQL of each node this writer wrote to compiled/: manifest.json and run_results.json carry it. */
+  private readonly compiled = new Map<string, string>();
+
+  /** The manifest last written (run_results.json names relations from it). */
   private manifest: Manifest | undefined;
 
   /** manifest.json (dbt's v12) and strata_state.json. Write it after a run, so compiled code is in it. */
-  writeManifest(manifest: Manifest): void {
+  writeManifest(manifest: Manifest, fingerprints?: ReadonlyMap<string, string>): void {
     this.manifest = manifest;
     const context = this.context();
     const compiledPath = (node: ManifestNode) => `${this.targetPath}/${this.nodeKey('compiled', node)}`;
-    writeJsonStream(join(this.dir, 'manifest.json'), dbtManifestMembers(manifest, context, compiledPath));
-    writeJsonStream(join(this.dir, STATE_FILE), strataStateMembers(manifest, context.generatedAt, context.invocationId));
+    writeJsonStream(join(this.dir, 'manifest.json'), dbtManifestMembers(manifest, context, compiledPath, this.compiled));
+    writeJsonStream(join(this.dir, STATE_FILE), strataStateMembers(manifest, context.generatedAt, context.invocationId, fingerprints));
   }
 
   /** run_results.json (dbt's v6, with the invocation's `args`) and strata_run_results.json. */
   writeRunResults(results: NodeResult[], elapsed: number, command: string, invocationId: string, manifest = this.manifest, args: Record<string, unknown> = {}): void {
     const context = { ...this.context(), invocationId };
-    writeFile(join(this.dir, 'run_results.json'), JSON.stringify(dbtRunResults(results, elapsed, command, context, manifest, args), null, 2));
+    writeFile(join(this.dir, 'run_results.json'), JSON.stringify(dbtRunResults(results, elapsed, command, context, manifest, this.compiled, args), null, 2));
     writeFile(join(this.dir, RUN_EXTRAS_FILE), JSON.stringify(strataRunExtras(results, invocationId)));
   }
 

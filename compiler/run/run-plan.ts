@@ -39,6 +39,15 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
   const total = plan.steps.length;
   /** Set when the connection was lost: later failures of the same cause are skips, not more errors. */
   let connectionLost = false;
+  /** Each step's compiled SQL, as its handler wrote it: a database error's position points into it. */
+  const compiled = new Map<string, string>();
+  const stepContext: RunContext = {
+    ...context,
+    writeCompiled: (node, sql) => {
+      compiled.set(node.id, sql);
+      return context.writeCompiled(node, sql);
+    },
+  };
   return executeDag<Step, NodeResult>(plan.steps, {
     concurrency: Math.min(options.threads, context.adapter.maxConcurrency),
     failFast: options.failFast,
@@ -58,7 +67,7 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
       options.emit({ type: 'node-started', index, total, id: step.id, description: describe(context, step) });
       const startedAt = new Date();
       const handler = HANDLERS[step.kind] as Handler;
-      const outcome = await handler(step, context).catch((error: unknown): StepOutcome & { error?: Diagnostic } => {
+      const outcome = await handler(step, stepContext).catch((error: unknown): StepOutcome & { error?: Diagnostic } => {
         if (options.signal?.aborted) {
           // Cancelled by the interrupt, rolled back: not built, and not the node's fault.
           return { status: 'skipped', message: `cancelled: interrupted (${String(options.signal.reason)}); rolled back` } as StepOutcome;
@@ -69,7 +78,7 @@ export async function runPlan(plan: Plan, context: RunContext, options: RunOptio
           connectionLost = true;
           control.stop('skipped: the connection to the database was lost');
         }
-        const diagnostic = toDiagnostic(error, node, context.parsed.templates.get(node.id)?.static === true);
+        const diagnostic = toDiagnostic(error, node, compiled.get(node.id), context.parsed.templates.get(node.id)?.static === true);
         return { status: 'error', message: diagnostic.message, error: diagnostic } as StepOutcome & { error: Diagnostic };
       });
       const completedAt = new Date();
@@ -121,10 +130,10 @@ function describe(context: RunContext, step: Step): string {
  * statement, it is mapped into the compiled SQL; for a statically parsed model, compiled lines are the
  * file's lines, so the error points into the model file itself.
  */
-function toDiagnostic(error: unknown, node: ManifestNode, linesPreserved: boolean): Diagnostic {
+function toDiagnostic(error: unknown, node: ManifestNode, compiledSql: string | undefined, linesPreserved: boolean): Diagnostic {
   const diagnostic = databaseErrorDiagnostic(error, {
     file: node.test?.position?.file ?? node.path,
-    compiledSql: node.compiledSql,
+    compiledSql,
     linesPreserved: linesPreserved && !node.test?.position,
   });
   // A generic test's SQL is not in its YAML file: the test's entry there is the place to look.

@@ -3,8 +3,8 @@
  *
  * - Only the changed files are read again; the rest of `project.files` is kept.
  * - Fast path: when every change is an edit of an existing model that keeps its refs, sources and
- *   config, only those files are parsed (`parseModelFile`), their manifest nodes are updated in place,
- *   and the graph and the selection are kept. Only their fingerprints are computed again (and those of
+ *   config, only those files are parsed (`parseModelFile`), the next manifest has their nodes replaced
+ *   (the previous one is not changed), and the graph and the selection are kept. Only their fingerprints are computed again (and those of
  *   their descendants, for an ephemeral model, whose SQL is inlined into them).
  * - Otherwise (a macro, YAML, a seed, an added or deleted file, a changed ref or config) the whole
  *   parse pass runs again over the files in memory; `project.yml` reloads the project from disk.
@@ -119,19 +119,25 @@ function fastState(state: ProjectState, changes: ChangeSet): ProjectState | unde
     if (!same(node.config, old.config) || !same(names(node), names(old))) return undefined;
     updates.push({ old, next: node, template });
   }
+  // The next parse is a new manifest with the edited nodes replaced: the previous one is not changed.
+  const nodes = { ...parsed.manifest.nodes };
+  const templates = new Map(parsed.templates);
   const recompute = new Set<NodeId>();
   for (const { old, next, template } of updates) {
-    old.rawSql = next.rawSql;
-    old.checksum = next.checksum;
-    old.refs = next.refs;
-    old.sources = next.sources;
-    old.dependsOn = { nodes: old.dependsOn.nodes, macros: next.dependsOn.macros };
-    old.compiledSql = undefined;
-    parsed.templates.set(old.id, template);
+    nodes[old.id] = {
+      ...old,
+      rawSql: next.rawSql,
+      checksum: next.checksum,
+      refs: next.refs,
+      sources: next.sources,
+      dependsOn: { nodes: old.dependsOn.nodes, macros: next.dependsOn.macros },
+    };
+    templates.set(old.id, template);
     recompute.add(old.id);
     if (old.config.materialized === 'ephemeral') for (const id of state.dag.walk([old.id], 'down')) recompute.add(id);
   }
+  const nextParsed: ParsedProject = updates.length === 0 ? parsed : { ...parsed, manifest: { ...parsed.manifest, nodes }, templates };
   const fingerprints = new Map(state.fingerprints);
-  for (const [id, fingerprint] of fingerprintNodes(parsed, recompute)) fingerprints.set(id, fingerprint);
-  return { ...state, fingerprints, parse: 'files' };
+  for (const [id, fingerprint] of fingerprintNodes(nextParsed, recompute)) fingerprints.set(id, fingerprint);
+  return { ...state, parsed: nextParsed, fingerprints, parse: 'files' };
 }

@@ -33,12 +33,12 @@ function node(resourceType: ManifestNode['resourceType'], name: string, extra: P
 }
 
 /** The manifest members, resolved into plain JSON as the streaming writer writes them. */
-function document(manifest: Manifest): Record<string, unknown> {
+function document(manifest: Manifest, compiled: ReadonlyMap<string, string> = new Map()): Record<string, unknown> {
   const resolve = (value: unknown): unknown =>
     value instanceof StreamedObject
       ? Object.fromEntries([...value.entries()].map(([key, item]) => [key, item instanceof RawJson ? JSON.parse(item.text) : item]))
       : value;
-  return Object.fromEntries(dbtManifestMembers(manifest, context, (n) => `target/compiled/shop/${n.path}`).map(([key, value]) => [key, resolve(value)]));
+  return Object.fromEntries(dbtManifestMembers(manifest, context, (n) => `target/compiled/shop/${n.path}`, compiled).map(([key, value]) => [key, resolve(value)]));
 }
 
 describe("dbt's manifest shape", () => {
@@ -49,7 +49,6 @@ describe("dbt's manifest shape", () => {
         unique_key: ['id'], contract: { enforced: true }, meta: { owner: 'a' }, incremental_strategy: 'merge', on_schema_change: 'append_new_columns',
       },
       columns: { id: { name: 'id', data_type: 'integer', constraints: [{ type: 'not_null' }] } },
-      compiledSql: 'select 1',
       patchPath: 'models/schema.yml',
     });
     const snapshot = node('snapshot', 'orders_snapshot', {
@@ -70,7 +69,7 @@ describe("dbt's manifest shape", () => {
       macros: { test_not_null: { name: 'test_not_null', path: '(builtin)', dependsOn: [], checksum: '' } },
       generatedAt: context.generatedAt,
     };
-    const written = document(manifest);
+    const written = document(manifest, new Map([[model.id, 'select 1']]));
     expect(schemaErrors('manifest/v12', written)).toEqual([]);
     const nodes = written.nodes as Record<string, Record<string, any>>;
     expect(nodes[model.id]!.config).toMatchObject({ materialized: 'incremental', 'pre-hook': [{ sql: 'select 1', transaction: true, index: 0 }], contract: { enforced: true, alias_types: true }, access: 'protected' });
@@ -80,5 +79,7 @@ describe("dbt's manifest shape", () => {
     expect(nodes[generic.id]!.config.severity).toBe('WARN');
     expect(nodes[generic.id]!.depends_on.macros).toEqual(['macro.dbt.test_not_null']);
     expect((written.child_map as Record<string, string[]>)[model.id]).toEqual([generic.id]);
+    expect(nodes[model.id]).toMatchObject({ compiled: true, compiled_code: 'select 1', compiled_path: 'target/compiled/shop/models/orders.sql' });
+    expect(nodes[snapshot.id]).toMatchObject({ compiled: false, compiled_code: null, compiled_path: null });
   });
 });

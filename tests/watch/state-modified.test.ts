@@ -182,9 +182,12 @@ describe('--defer', () => {
       ({ id: `model.p.${name}`, resourceType: 'model', name, schema, alias: name, config: { materialized: 'view' } }) as unknown as ManifestNode;
     const manifest = { nodes: { 'model.p.a': node('a', 'dev'), 'model.p.b': node('b', 'dev') }, sources: {} } as unknown as Manifest;
     const state: StateManifest = { nodes: { 'model.p.a': { schema: 'prod', alias: 'a_prod' } }, sources: {} };
-    expect(deferToState(manifest, ['model.p.b' as never], state)).toEqual(['model.p.a']);
-    expect([manifest.nodes['model.p.a']!.schema, manifest.nodes['model.p.a']!.alias]).toEqual(['prod', 'a_prod']);
-    expect(manifest.nodes['model.p.b']!.schema).toBe('dev');
+    const deferral = deferToState(manifest, ['model.p.b' as never], state);
+    expect(deferral.deferred).toEqual(['model.p.a']);
+    expect([deferral.manifest.nodes['model.p.a']!.schema, deferral.manifest.nodes['model.p.a']!.alias]).toEqual(['prod', 'a_prod']);
+    expect(deferral.manifest.nodes['model.p.b']!.schema).toBe('dev');
+    // The parsed manifest is not changed.
+    expect([manifest.nodes['model.p.a']!.schema, manifest.nodes['model.p.a']!.alias]).toEqual(['dev', 'a']);
   });
 });
 

@@ -44,7 +44,6 @@ export async function materializeModel(step: Extract<Step, { kind: 'materialize'
     const fullRefresh = typeof node.config.full_refresh === 'boolean' ? node.config.full_refresh : context.fullRefresh;
     const incremental = materialized === 'incremental' && existing === 'table' && !fullRefresh;
     const sql = await compileNodeAtRun(context.parsed, node.id, connection, { isIncremental: incremental, empty: context.empty });
-    node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);
     // A contract is checked before the transaction: on a mismatch nothing is built or touched.

@@ -30,7 +30,6 @@ export async function runSnapshot(step: Extract<Step, { kind: 'snapshot' }>, con
     // Tolerates another session creating the schema at the same moment (parallel snapshots).
     await createSchemas(connection, [node.schema]);
     const sql = await compileNodeAtRun(context.parsed, node.id, connection, { empty: context.empty });
-    node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const log = new StatementLog(connection);
     const outcome = await inTransaction(connection, async () => {

@@ -22,7 +22,6 @@ export async function runDataTest(step: Extract<Step, { kind: 'test' }>, context
   const node = context.parsed.manifest.nodes[step.id];
   return context.adapter.withConnection(async (connection) => {
     const sql = await compileNodeAtRun(context.parsed, node.id, connection, { empty: context.empty });
-    node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
     const limit = typeof node.config.limit === 'number' ? ` limit ${node.config.limit}` : '';
     const body = `select * from (\n${sql}\n) as strata_test${limit}`;

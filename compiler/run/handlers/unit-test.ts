@@ -28,7 +28,6 @@ export async function runUnitTest(step: Extract<Step, { kind: 'unit' }>, context
     const known = new Map<UnitTestInput, InputColumn[]>();
     for (const input of meta.given) known.set(input, await inputColumns(connection, context, node, input));
     const sql = compileUnitTest(context.parsed, node.id, (input) => known.get(input) ?? []);
-    node.compiledSql = sql;
     const compiledPath = context.writeCompiled(node, sql);
 
     const actual = await queryColumns(connection, sql, context.runId, 'strata_unit').catch((error: unknown) => {
