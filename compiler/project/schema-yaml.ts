@@ -526,9 +526,7 @@ function renderDescriptions(data: z.infer<typeof schemaFile>, file: ProjectFile,
     });
   }
   (data.sources ?? []).forEach((source, index) => {
-    render({ description: source.description }, ['sources', index]);
-    const rendered = source.description?.includes('doc(') ? renderDocCalls(source.description, docs.lookup, docs.packageName).text : source.description;
-    source.description = rendered;
+    render(source, ['sources', index]);
     source.tables.forEach((table, ti) => render(table, ['sources', index, 'tables', ti]));
   });
 }
