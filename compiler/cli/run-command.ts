@@ -51,6 +51,7 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   reporter.info(describeProject(session));
   const selection = args.onlyIds ? retrySelection(session, args) : select(session, args, reporter);
   const fingerprints = fingerprintNodes(session.parsed);
+  let parsed = session.parsed;
   if (args.defer) {
     if (!args.state) throw new StrataError({ code: 'STR162', message: '--defer needs --state DIR', hint: 'pass the target/ directory of an earlier run' });
     // The run reads the deferred relations; the parsed project itself is not changed.

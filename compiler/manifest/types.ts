@@ -146,17 +146,6 @@ export interface ManifestNode {
   latestVersion?: string | number;
 }
 
-/**
- * What stages after the parse pass compute about nodes, kept beside the manifest and never written into
- * its nodes (the parsed manifest is not changed after the parse pass): the artifact writers take it.
- */
-export interface NodeOutputs {
-  /** The compiled SQL of the nodes this command compiled. */
-  compiled?: ReadonlyMap<NodeId, string>;
-  /** `<sql>.<config>.<macros>` hashes (graph/state-fingerprint.ts): what `state:modified` and watch compare. */
-  fingerprints?: ReadonlyMap<NodeId, string>;
-}
-
 export interface SourceTable {
   id: NodeId;
   resourceType: 'source';
