@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { strata } from '../support/strata-cli.js';
 import { tempDir } from '../pagila/pagila-project.js';
 import { schemaErrors } from '../artifacts/dbt-schemas.js';
+import { readDashboards } from './site-files.js';
 
 type Json = Record<string, any>;
 
@@ -129,6 +130,31 @@ describe('exposures', () => {
     expect(schemaErrors('manifest/v12', manifest)).toEqual([]);
     expect(manifest.exposures['exposure.extras.extras_report']).toMatchObject({ package_name: 'extras', fqn: ['extras', 'extras_report'], depends_on: { nodes: ['model.extras.extra'] } });
   });
+
+  it('docs generate reports a tile naming a column its query lacks and a failing query at their lines, and still writes the site', async () => {
+    const root = project({
+      'dashboards/sales.yml': `title: Sales
+queries:
+  by_status: |
+    select 'paid' as status, 3 as orders
+  broken: |
+    select * from no_such_table
+tiles:
+  - {type: kpi, title: Orders, query: by_status, value: order_count}
+  - {type: table, query: broken}
+`,
+      'dashboards/stock.yml': "queries:\n  q: select 'a' as item, 2 as units\ntiles:\n  - {type: bar, query: q, x: item, y: units}\n",
+    });
+    const result = await strata(['docs', 'generate', '--project-dir', root], { timeoutMs: 120_000 });
+    expect(result.exitCode, result.output).toBe(2);
+    expect(result.output).toMatch(/dashboards\/sales\.yml:8:5 +error +STR192 +tile 1 \('Orders'\) names column 'order_count', which query 'by_status' does not return/);
+    expect(result.output).toContain('its columns: status, orders');
+    expect(result.output).toMatch(/dashboards\/sales\.yml:5:11 +error +STR193 +dashboard query 'broken' failed: relation "no_such_table" does not exist/);
+    const dashboards = readDashboards(path.join(root, 'target'));
+    expect(dashboards.map((d) => d.name)).toEqual(['sales', 'stock']);
+    expect(dashboards[1]!.queries[0]).toMatchObject({ columns: [{ name: 'item', numeric: false }, { name: 'units', numeric: true }], rows: [['a', 2]] });
+    expect(dashboards[0]!.queries[1]!.error).toContain('no_such_table');
+  }, 180_000);
 
   it.each([
     ['an unknown ref in an exposure', { 'models/schema.yml': SCHEMA.replace("ref('revenue')", "ref('revenu')") }, 'models/schema.yml:19:9', 'STR205', "unknown ref 'revenu'", "did you mean 'revenue'?"],
