@@ -91,6 +91,8 @@ export interface UnitTestDefinition extends YamlPlace {
 
 export interface SchemaProperties {
   models: Map<string, NodeProperties>;
+  /** `analyses:` entries (description, columns, config). */
+  analyses: Map<string, NodeProperties>;
   seeds: Map<string, NodeProperties>;
   sources: SourceDefinition[];
   tests: TestDefinition[];
@@ -196,6 +198,7 @@ const schemaFile = z
     version: z.union([z.number(), z.string()]).optional(),
     models: z.array(modelEntry).nullish(),
     seeds: z.array(nodeEntry).nullish(),
+    analyses: z.array(nodeEntry).nullish(),
     groups: z.array(groupEntry).nullish(),
     sources: z.array(sourceEntry).nullish(),
     unit_tests: z.array(unitTestEntry).nullish(),
@@ -209,7 +212,7 @@ const schemaFile = z
  * so one typo does not turn every source of the project into an "unknown source".
  */
 export function readSchemaProperties(files: ProjectFile[], problems: Diagnostic[] = [], docs?: DocContext): SchemaProperties {
-  const result: SchemaProperties = { models: new Map(), seeds: new Map(), sources: [], tests: [], unitTests: [], exposures: [], groups: [], versioned: new Map() };
+  const result: SchemaProperties = { models: new Map(), seeds: new Map(), analyses: new Map(), sources: [], tests: [], unitTests: [], exposures: [], groups: [], versioned: new Map() };
   const collect = diagnosticsCollector(problems);
   for (const file of files) collect(() => readOne(file, result, problems, docs));
   return result;
@@ -250,6 +253,10 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
       collectTests(yaml, [kind, index], entry, attachedTo, out.tests, problems);
     });
   }
+
+  (data.analyses ?? []).forEach((entry, index) => {
+    out.analyses.set(entry.name, { name: entry.name, description: entry.description, columns: columnsOf(entry.columns), config: entry.config ?? {}, ...place(['analyses', index]) });
+  });
 
   (data.groups ?? []).forEach((group, index) => {
     out.groups.push({ name: group.name, owner: group.owner, description: group.description, config: group.config ?? {}, ...place(['groups', index]) });
@@ -519,7 +526,7 @@ function renderDescriptions(data: z.infer<typeof schemaFile>, file: ProjectFile,
     }
     entry.columns?.forEach((column, index) => render(column as Described, [...path, 'columns', index]));
   };
-  for (const kind of ['models', 'seeds'] as const) {
+  for (const kind of ['models', 'seeds', 'analyses'] as const) {
     (data[kind] ?? []).forEach((entry, index) => {
       render(entry, [kind, index]);
       ((entry as { versions?: Described[] }).versions ?? []).forEach((version, vi) => render(version, [kind, index, 'versions', vi]));

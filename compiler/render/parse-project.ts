@@ -151,7 +151,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     }
     if (properties.versioned.size > 0) checkVersionFiles(project.name, properties, project.files.models, nodes, problems);
     if (properties.groups.length > 0) groupInfos(project.name, properties.groups, groups, problems);
-    if (project.files.analyses?.length) for (const analysis of analysisNodes(project, renderer, collect)) addNode(analysis.node, analysis.template);
+    if (project.files.analyses?.length) for (const analysis of analysisNodes(project, renderer, collect, properties.analyses)) addNode(analysis.node, analysis.template);
 
     // Seeds.
     for (const path of project.files.seeds) {

@@ -194,6 +194,7 @@ describe('analyses', () => {
     const analysis = parsed.manifest.nodes['analysis.gov.revenue_by_country']!;
     expect(analysis).toMatchObject({ resourceType: 'analysis', path: 'analyses/revenue_by_country.sql', fqn: ['gov', 'analysis', 'revenue_by_country'] });
     expect(analysis.dependsOn.nodes).toEqual(['model.gov.revenue']);
+    expect(analysis.description).toBe("Revenue by country, for the quarterly review. The order's id, unique.");
     expect(compileNode(parsed, analysis.id)).toContain('from "public"."revenue"');
   });
 
