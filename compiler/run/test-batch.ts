@@ -127,7 +127,9 @@ function parentRelation(context: RunContext, node: ManifestNode, to: unknown): R
   const source = /^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(to);
   for (const id of node.dependsOn.nodes) {
     const parent = context.parsed.manifest.nodes[id];
-    if (ref && parent && parent.name === ref[1] && parent.resourceType !== 'test') return relationOf(context, id);
+    // An unpinned ref of a versioned model is its latest version.
+    const latest = parent?.version === undefined || String(parent.version) === String(parent.latestVersion);
+    if (ref && parent && parent.name === ref[1] && latest && parent.resourceType !== 'test') return relationOf(context, id);
     const table = context.parsed.manifest.sources[id];
     if (source && table && table.sourceName === source[1] && table.name === source[2]) return relationOf(context, id);
   }

@@ -248,7 +248,7 @@ describe('strata parse and compile', () => {
     const dir = copyFixture('governance');
     const result = await strata(['parse', '--project-dir', dir]);
     expect(result.exitCode, result.output).toBe(0);
-    expect(result.stdout).toContain('Found 7 models, 1 analysis, 5 data tests, 4 sources');
+    expect(result.stdout).toContain('Found 7 models, 1 analysis, 6 data tests, 4 sources');
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8'));
     expect(schemaErrors('manifest/v12', manifest)).toEqual([]);
     expect(manifest.docs['doc.gov.orders']).toEqual({
