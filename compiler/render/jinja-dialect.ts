@@ -16,7 +16,7 @@ import { JINJA_FILTERS, JINJA_TESTS } from './jinja-filters.js';
 import { patchCompiler } from './jinja-compiler.js';
 import { defineNodes, patchParser } from './jinja-parser.js';
 import { patchRuntime } from './jinja-runtime.js';
-import { isMapping } from './python-methods.js';
+import { isMapping } from './python-values.js';
 
 export { MACRO_ERROR_POSITION, MacroReturn } from './jinja-runtime.js';
 

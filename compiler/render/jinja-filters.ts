@@ -4,7 +4,8 @@
  * `selectattr('kind', 'equalto', 'a')`). Filters are called with the template context as `this`, which
  * reaches the environment's other filters and tests by name.
  */
-import { isMapping, methodOf, pyEq, pyRepr, pyStr, percentFormat, splitArgs } from './python-methods.js';
+import { methodOf } from './python-methods.js';
+import { isMapping, pyEq, pyRepr, pyStr, percentFormat, splitArgs } from './python-values.js';
 
 type Context = { env: { getFilter(name: string): Function; getTest(name: string): Function } };
 type Filter = (this: Context, value: any, ...args: any[]) => unknown;

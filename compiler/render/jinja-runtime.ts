@@ -4,7 +4,6 @@
  */
 import {
   isMapping,
-  methodOf,
   pyAdd,
   pySub,
   pyConcat,
@@ -15,7 +14,8 @@ import {
   printsAsPython,
   pyStr,
   pyTruthy,
-} from './python-methods.js';
+} from './python-values.js';
+import { methodOf } from './python-methods.js';
 
 /** Thrown by `return(x)` inside a macro and caught at the macro's boundary, as in dbt. */
 export class MacroReturn {

@@ -15,24 +15,9 @@ import {
   type StrataEnvironment,
 } from './nunjucks-env.js';
 import { currentScope, installGlobals, withScope, type RenderContext, type RenderScope } from './render-scope.js';
+import { duplicateMacros, macroBodies, type MacroPackage } from './macro-files.js';
 
-const MACRO_START = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
-
-/**
- * `name → text` of each macro or test block a macro file defines (test blocks count as `test_<name>`),
- * without rendering it; a block runs from `{% macro name` to the next `end…` tag.
- */
-function macroBodies(text: string): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const match of text.matchAll(MACRO_START)) {
-    const end = new RegExp(`\\{%-?\\s*end${match[1]}\\s*-?%\\}`, 'g');
-    end.lastIndex = match.index;
-    const found = end.exec(text);
-    const body = text.slice(match.index, found ? found.index + found[0].length : text.length);
-    result.set(match[1] === 'test' ? `test_${match[2]}` : match[2]!, body);
-  }
-  return result;
-}
+export type { MacroPackage } from './macro-files.js';
 
 export interface MacroSource {
   name: string;
@@ -44,12 +29,6 @@ export interface MacroSource {
   calls: string[];
   /** A project macro's own text (see `macroBodies`), which node fingerprints hash; none for built-ins. */
   body?: string;
-}
-
-/** The macro files of one installed package. */
-export interface MacroPackage {
-  name: string;
-  files: ProjectFile[];
 }
 
 /** `dispatch:` of dbt_project.yml: where `adapter.dispatch(name, macroNamespace)` looks, in order. */
@@ -332,32 +311,6 @@ export class Renderer {
       packageStack.length = depth;
     }
   }
-}
-
-/** A macro name defined in two files of one project (or package): which one a call reaches would be a matter of file order. */
-function duplicateMacros(parts: MacroPackage[], defined: Map<string, string>[][]): Diagnostic[] {
-  const problems: Diagnostic[] = [];
-  parts.forEach((part, p) => {
-    const first = new Map<string, ProjectFile>();
-    part.files.forEach((file, i) => {
-      for (const name of defined[p]![i]!.keys()) {
-        const other = first.get(name);
-        if (!other) {
-          first.set(name, file);
-          continue;
-        }
-        const line = (text: string) => text.slice(0, Math.max(0, text.search(new RegExp(`\\{%-?\\s*(?:macro|test)\\s+${name.replace(/^test_/, '(?:test_)?')}\\s*\\(`)))).split('\n').length;
-        problems.push({
-          code: 'STR211',
-          message: `two macros are named '${name}'`,
-          file: file.path,
-          line: line(file.text),
-          hint: `the other is ${other.path}:${line(other.text)}; rename or remove one`,
-        });
-      }
-    });
-  });
-  return problems;
 }
 
 /** Each compiled template's text, where a render error nunjucks gives no position for is looked up. */
