@@ -44,12 +44,12 @@ export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Repo
   writer.flush();
 
   let relations: CatalogRelations | undefined;
-  let dashboards: Awaited<ReturnType<typeof dashboardData>> = { dashboards: [], problems: [] };
+  let dashboards: Awaited<ReturnType<typeof dashboardData>> = { dashboards: [], problems: [], warnings: [] };
   if (!args.emptyCatalog) {
     const adapter = await openAdapter(project.target, { onNotice: (m) => reporter.info(m), access: 'shared' });
     try {
       relations = await readCatalog(adapter, relationSchemas(parsed.manifest));
-      dashboards = await dashboardData(parsed, adapter);
+      dashboards = await dashboardData(parsed, adapter, relations);
     } finally {
       await adapter.close();
     }
@@ -72,6 +72,7 @@ export async function docsGenerateCommand(args: DocsGenerateArgs, reporter: Repo
   const tables = Object.keys(catalog.nodes as object).length + Object.keys(catalog.sources as object).length;
   const drawn = data.dashboards.length === 0 ? '' : `, ${data.dashboards.length} dashboard${data.dashboards.length === 1 ? '' : 's'}${args.emptyCatalog ? ' (no data: --empty-catalog)' : ''}`;
   reporter.info(`Catalog: ${args.emptyCatalog ? 'empty (--empty-catalog)' : `${tables} relations`}${drawn}; site written to ${join(project.paths.target, 'index.html')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  if (dashboards.warnings.length > 0) reporter.diagnostics(dashboards.warnings);
   // The site is written either way (the other dashboards, the lineage); the problems make the exit code.
   if (dashboards.problems.length > 0) throw new StrataError(dashboards.problems);
   return 0;

@@ -66,6 +66,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR191: { meaning: 'a malformed dashboard file', raisedIn: ['dashboards/dashboard-file.ts'] },
   STR192: { meaning: 'a dashboard tile or filter names a column its queries do not return', raisedIn: ['docs/dashboard-data.ts'] },
   STR193: { meaning: 'a dashboard query fails on the target', raisedIn: ['docs/dashboard-data.ts'] },
+  STR194: { meaning: 'warning: a dashboard reads relations not built yet (its queries are not run)', raisedIn: ['docs/dashboard-data.ts'] },
   STR180: { meaning: 'a malformed model versions: entry, or a version without its file', raisedIn: ['project/schema-yaml.ts', 'render/versioned-models.ts'] },
   STR181: { meaning: 'a malformed source freshness', raisedIn: ['project/schema-yaml.ts', 'render/source-freshness-config.ts'] },
   STR182: { meaning: 'an unknown or repeated group', raisedIn: ['render/model-access.ts'] },

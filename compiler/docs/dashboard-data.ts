@@ -7,9 +7,12 @@
 import type { Adapter, QueryField } from '../adapters/adapter.js';
 import type { DashboardDefinition, DashboardFilter, DashboardTile } from '../dashboards/dashboard-file.js';
 import type { Diagnostic } from '../diagnostics/strata-error.js';
+import type { AnyNode, ManifestNode } from '../manifest/types.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { ParsedProject } from '../render/parse-project.js';
 import { compileInline } from '../render/inline-query.js';
+import { relationKey, type CatalogRelations } from './catalog-query.js';
+import { nodeRelation } from './dbt-catalog.js';
 
 /** Rows above this many are left out of the page (the count is shown with the tile). */
 export const MAX_ROWS = 50_000;
@@ -40,22 +43,44 @@ export interface SiteDashboard {
   filters: Omit<DashboardFilter, 'position'>[];
   tiles: Omit<DashboardTile, 'file' | 'line' | 'column'>[];
   queries: SiteQueryResult[];
-  /** False with `--empty-catalog` (no database): the page says so instead of drawing. */
+  /** False with `--empty-catalog` (no database), or when what it reads is not built: the page says so instead of drawing. */
   ran: boolean;
+  /** The relations it reads that do not exist on the target yet (`schema.name`); its queries were not run. */
+  notBuilt?: string[];
 }
 
 /**
  * Runs every dashboard's queries (one at a time) and checks the tiles against the columns returned.
- * `adapter` absent: the dashboards are embedded without data.
+ * `adapter` absent: the dashboards are embedded without data. A dashboard that reads relations the
+ * catalog (`relations`) does not hold is not run: a warning says what to build, as before a run.
  *
  * @example const { dashboards, problems } = await dashboardData(parsed, adapter)
  *   // dashboards[0].queries[0].columns → [{ name: 'customer_tier', numeric: false }, ...]
  */
-export async function dashboardData(parsed: ParsedProject, adapter: Adapter | undefined): Promise<{ dashboards: SiteDashboard[]; problems: Diagnostic[] }> {
+export async function dashboardData(
+  parsed: ParsedProject,
+  adapter: Adapter | undefined,
+  relations?: CatalogRelations,
+): Promise<{ dashboards: SiteDashboard[]; problems: Diagnostic[]; warnings: Diagnostic[] }> {
   const problems: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
   const dashboards: SiteDashboard[] = [];
   for (const dashboard of parsed.dashboards) {
     const queries: SiteQueryResult[] = [];
+    const exposureId = `exposure.${parsed.project.name}.${dashboard.name}`;
+    const notBuilt = adapter && relations ? missingRelations(parsed, exposureId, relations) : [];
+    if (notBuilt.length > 0) {
+      warnings.push({
+        code: 'STR194',
+        severity: 'warn',
+        message: `dashboard '${dashboard.name}' reads relations that do not exist yet: ${notBuilt.join(', ')}; its queries were not run`,
+        file: dashboard.file,
+        line: dashboard.line,
+        column: dashboard.column,
+        hint: `build them, then generate again: strata build --select +exposure:${dashboard.name}`,
+      });
+    }
+    const run = notBuilt.length === 0 ? adapter : undefined;
     for (const query of dashboard.queries) {
       let sql = '';
       try {
@@ -68,12 +93,12 @@ export async function dashboardData(parsed: ParsedProject, adapter: Adapter | un
         queries.push({ name: query.name, sql, columns: [], rows: [], error: error.diagnostics[0]?.message ?? 'does not compile' });
         continue;
       }
-      if (!adapter) {
+      if (!run) {
         queries.push({ name: query.name, sql, columns: [], rows: [] });
         continue;
       }
       try {
-        const result = await adapter.query<Record<string, unknown>>(sql);
+        const result = await run.query<Record<string, unknown>>(sql);
         queries.push(embedRows(query.name, sql, result.fields, result.rows));
       } catch (error) {
         const message = (error as Error).message.split('\n')[0] ?? 'failed';
@@ -81,7 +106,7 @@ export async function dashboardData(parsed: ParsedProject, adapter: Adapter | un
         queries.push({ name: query.name, sql, columns: [], rows: [], error: message });
       }
     }
-    if (adapter) problems.push(...checkColumns(dashboard, queries));
+    if (run) problems.push(...checkColumns(dashboard, queries));
     dashboards.push({
       name: dashboard.name,
       title: dashboard.title,
@@ -89,14 +114,37 @@ export async function dashboardData(parsed: ParsedProject, adapter: Adapter | un
       owner: dashboard.owner,
       maturity: dashboard.maturity,
       path: dashboard.file,
-      exposureId: `exposure.${parsed.project.name}.${dashboard.name}`,
+      exposureId,
       filters: dashboard.filters.map(({ position: _position, ...filter }) => filter),
       tiles: dashboard.tiles.map(({ file: _file, line: _line, column: _column, ...tile }) => tile),
       queries,
-      ran: adapter !== undefined,
+      ran: run !== undefined,
+      ...(notBuilt.length > 0 ? { notBuilt } : {}),
     });
   }
-  return { dashboards, problems };
+  return { dashboards, problems, warnings };
+}
+
+/** The relations an exposure reads (through ephemeral models too) that the target does not have. */
+function missingRelations(parsed: ParsedProject, exposureId: string, relations: CatalogRelations): string[] {
+  const { manifest } = parsed;
+  const missing = new Set<string>();
+  const seen = new Set<string>();
+  const stack = [...(manifest.exposures?.[exposureId]?.dependsOn.nodes ?? [])];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node: AnyNode | undefined = (manifest.nodes[id] as ManifestNode | undefined) ?? manifest.sources[id];
+    if (!node) continue;
+    if (node.resourceType !== 'source' && node.config.materialized === 'ephemeral') {
+      stack.push(...node.dependsOn.nodes);
+      continue;
+    }
+    const where = nodeRelation(node);
+    if (where && !relations.has(relationKey(where.schema, where.name))) missing.add(`${where.schema}.${where.name}`);
+  }
+  return [...missing].sort();
 }
 
 function embedRows(name: string, sql: string, fields: QueryField[], rows: Record<string, unknown>[]): SiteQueryResult {

@@ -144,6 +144,8 @@ tiles:
   - {type: table, query: broken}
 `,
       'dashboards/stock.yml': "queries:\n  q: select 'a' as item, 2 as units\ntiles:\n  - {type: bar, query: q, x: item, y: units}\n",
+      // Reads models nobody built: not run, a warning says what to build.
+      'dashboards/unbuilt.yml': "queries:\n  q: select count(*) as n from {{ ref('revenue') }}\ntiles:\n  - {type: kpi, query: q, value: n}\n",
     });
     const result = await strata(['docs', 'generate', '--project-dir', root], { timeoutMs: 120_000 });
     expect(result.exitCode, result.output).toBe(2);
@@ -151,7 +153,11 @@ tiles:
     expect(result.output).toContain('its columns: status, orders');
     expect(result.output).toMatch(/dashboards\/sales\.yml:5:11 +error +STR193 +dashboard query 'broken' failed: relation "no_such_table" does not exist/);
     const dashboards = readDashboards(path.join(root, 'target'));
-    expect(dashboards.map((d) => d.name)).toEqual(['sales', 'stock']);
+    expect(result.output).toMatch(/dashboards\/unbuilt\.yml:1:1 +warn(ing)? +STR194 +dashboard 'unbuilt' reads relations that do not exist yet: shop\.revenue;/);
+    expect(result.output).toContain('strata build --select +exposure:unbuilt');
+    expect(result.output).not.toMatch(/STR19[23].*unbuilt/);
+    expect(dashboards.map((d) => d.name)).toEqual(['sales', 'stock', 'unbuilt']);
+    expect(dashboards[2]).toMatchObject({ ran: false, notBuilt: ['shop.revenue'] });
     expect(dashboards[1]!.queries[0]).toMatchObject({ columns: [{ name: 'item', numeric: false }, { name: 'units', numeric: true }], rows: [['a', 2]] });
     expect(dashboards[0]!.queries[1]!.error).toContain('no_such_table');
   }, 180_000);

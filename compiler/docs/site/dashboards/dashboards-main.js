@@ -43,7 +43,10 @@ function show(name, container, selected = {}, onFilters = () => {}) {
     }
   });
   if (!dashboard.ran) {
-    for (const el of container.querySelectorAll('.tile-body')) el.innerHTML = '<p class="dash-problem">No data: the site was generated with --empty-catalog.</p>';
+    const why = dashboard.notBuilt
+      ? `Not built when the site was generated: ${dashboard.notBuilt.join(', ')}. Run <code>strata build --select +exposure:${escapeHtml(dashboard.name)}</code>, then <code>strata docs generate</code>.`
+      : 'No data: the site was generated with --empty-catalog.';
+    for (const el of container.querySelectorAll('.tile-body')) el.innerHTML = `<p class="dash-problem">${escapeHtml(why).replace(/&lt;(\/?)code&gt;/g, '<$1code>')}</p>`;
     return;
   }
   redraw(false);
