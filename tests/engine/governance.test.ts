@@ -282,5 +282,15 @@ describe('strata parse and compile', () => {
     expect(list.stdout.trim()).toBe('revenue_by_country');
     const versions = await strata(['ls', '--project-dir', dir, '--select', 'dim_customers.v1', 'version:latest', '--resource-type', 'model', '--output', 'path']);
     expect(versions.stdout.trim().split('\n')).toEqual(['models/marts/dim_customers_v1.sql', 'models/marts/dim_customers_v2.sql']);
+    const finance = await strata(['ls', '--project-dir', dir, '--select', 'group:finance', '--resource-type', 'model', '--output', 'name']);
+    expect(finance.stdout.trim().split('\n').sort()).toEqual(['revenue', 'stg_orders']);
+    const open = await strata(['ls', '--project-dir', dir, '--select', 'access:public', 'access:private', '--resource-type', 'model', '--output', 'path']);
+    expect(open.stdout.trim().split('\n').sort()).toEqual([
+      'models/marts/dim_customers_v1.sql',
+      'models/marts/dim_customers_v2.sql',
+      'models/marts/dim_customers_v3.sql',
+      'models/staging/stg_customers.sql',
+      'models/staging/stg_orders.sql',
+    ]);
   });
 });
