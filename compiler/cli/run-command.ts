@@ -19,7 +19,9 @@ import type { Manifest, NodeId } from '../manifest/types.js';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptySeedError } from '../run/handlers/seed-copy-error.js';
-import { parseEventTime } from '../run/incremental/incremental-config.js';
+import { severityProblem } from '../render/test-arguments.js';
+import type { Diagnostic } from '../diagnostics/strata-error.js';
+import { parseEventTime, placeOf } from '../run/incremental/incremental-config.js';
 
 export interface RunArgs extends CommonArgs {
   fullRefresh?: boolean;
@@ -67,6 +69,8 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   }
   const emptySeeds = emptySeedFiles(plan, parsed.manifest, project.root);
   if (emptySeeds.length > 0) throw new StrataError(emptySeeds.flatMap((file) => emptySeedError(file).diagnostics));
+  const severities = singularTestSeverities(plan, parsed.manifest);
+  if (severities.length > 0) throw new StrataError(severities);
   const notice = (message: string) => reporter.event({ type: 'notice', message });
   const adapter = await openAdapter(project.target, { onNotice: notice });
   let lock: HeldTargetLock | undefined;
@@ -138,6 +142,22 @@ function emptySeedFiles(plan: Plan, manifest: Manifest, root: string): string[] 
     }
   }
   return empty;
+}
+
+/**
+ * Singular tests (and tests given a severity in project.yml) whose severity is neither warn nor error;
+ * a generic test's YAML entry is checked when the project is parsed.
+ */
+function singularTestSeverities(plan: Plan, manifest: Manifest): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  for (const step of plan.steps) {
+    if (step.kind !== 'test') continue;
+    const node = manifest.nodes[step.id]!;
+    if (node.test?.position) continue;
+    const problem = severityProblem(node.config.severity, `test '${node.name}'`, { file: node.path, ...placeOf(node.rawSql, 'severity') });
+    if (problem) problems.push(problem);
+  }
+  return problems;
 }
 
 /**

@@ -23,15 +23,8 @@ const EXAMPLES: Record<string, string> = {
 export function testEntryProblems(renderer: Renderer, definition: TestDefinition, config: Record<string, unknown>): Diagnostic[] {
   const where = { file: definition.file, line: definition.line, column: definition.column };
   const problems: Diagnostic[] = [];
-  const severity = config.severity;
-  if (severity !== undefined && severity !== null && !(typeof severity === 'string' && SEVERITIES.includes(severity.trim().toLowerCase()))) {
-    problems.push({
-      code: 'STR134',
-      message: `severity ${JSON.stringify(severity)} of the ${definition.testName} test is not one dbt knows: it is warn or error`,
-      ...where,
-      hint: 'write severity: warn (report, do not fail) or severity: error (fail the run)',
-    });
-  }
+  const severity = severityProblem(config.severity, `the ${definition.testName} test`, where);
+  if (severity) problems.push(severity);
   const missing = missingArguments(renderer, definition);
   if (missing.length > 0) {
     const names = missing.map((m) => `'${m}'`).join(' and ');
@@ -43,6 +36,21 @@ export function testEntryProblems(renderer: Renderer, definition: TestDefinition
     });
   }
   return problems;
+}
+
+/**
+ * A `severity` that is neither warn nor error (any case), which would otherwise pass for neither.
+ *
+ * @example severityProblem('fatal', "test 'orders_positive'", { file: 'tests/orders_positive.sql', line: 1, column: 12 })?.code  // 'STR134'
+ */
+export function severityProblem(severity: unknown, what: string, where: { file: string; line?: number; column?: number }): Diagnostic | undefined {
+  if (severity === undefined || severity === null || (typeof severity === 'string' && SEVERITIES.includes(severity.trim().toLowerCase()))) return undefined;
+  return {
+    code: 'STR134',
+    message: `severity ${JSON.stringify(severity)} of ${what} is not one dbt knows: it is warn or error`,
+    ...where,
+    hint: 'write severity: warn (report, do not fail) or severity: error (fail the run)',
+  };
 }
 
 /** The parameters a built-in test's macro has no default for, that the entry does not give. */
