@@ -23,7 +23,7 @@ describeEachEngine('strata docs generate on the dbt_utils integration project', 
   beforeAll(async () => {
     ({ copy, project } = copyDbtUtilsProject('strata-docs-dbt-utils-'));
     env = dbtUtilsEnv(uniqueSchema('docs_utils'));
-    for (const args of [['deps'], ['build', '--target', engine.name, '--full-refresh'], ['docs', 'generate', '--target', engine.name]]) {
+    for (const args of [['deps'], ['build', '--target', engine.name, '--full-refresh'], ['docs', 'generate', '--target', engine.name], ['source', 'freshness', '--target', engine.name]]) {
       const result = await strata(args, { env, cwd: project, timeoutMs: 590_000 });
       expect(result.exitCode, `strata ${args.join(' ')}\n${result.output.slice(-3000)}`).toBe(0);
     }
@@ -43,6 +43,20 @@ describeEachEngine('strata docs generate on the dbt_utils integration project', 
     expect(built).toContain(dropped);
     expect(Object.keys(catalog.nodes).sort()).toEqual(built.filter((id) => id !== dropped).sort());
     for (const entry of Object.values(catalog.nodes as Record<string, Json>)) expect(Object.keys(entry.columns).length, entry.unique_id).toBeGreaterThan(0);
+  });
+
+  it("writes manifest.json, run_results.json and sources.json valid against dbt's schemas", () => {
+    const manifest = read('manifest.json');
+    expect(schemaErrors('manifest/v12', manifest)).toEqual([]);
+    expect(Object.keys(manifest.nodes).filter((id) => id.startsWith('model.dbt_utils_integration_tests.')).length).toBeGreaterThan(50);
+    expect(Object.keys(manifest.macros).filter((id) => id.startsWith('macro.dbt_utils.')).length).toBeGreaterThan(50);
+    // The build's (source freshness writes sources.json only, as in dbt).
+    const runResults = read('run_results.json');
+    expect(schemaErrors('run-results/v6', runResults)).toEqual([]);
+    expect(runResults.args.which).toBe('build');
+    const sources = read('sources.json');
+    expect(schemaErrors('sources/v3', sources)).toEqual([]);
+    expect(sources.results.length).toBe(Object.values(manifest.sources as Record<string, Json>).filter((s) => s.freshness?.warn_after?.count || s.freshness?.error_after?.count).length);
   });
 
   it("embeds every node of the manifest in the site's data, with package nodes", () => {
