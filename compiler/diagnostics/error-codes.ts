@@ -91,6 +91,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR250: { meaning: 'unknown docs block in a description', raisedIn: ['project/schema-yaml.ts'] },
   STR251: { meaning: 'ref to a version a model does not have', raisedIn: ['render/resolve-dependencies.ts'] },
   STR252: { meaning: 'ref to a private model from outside its group', raisedIn: ['render/model-access.ts'] },
+  STR253: { meaning: 'warning: ref to a model with a deprecation_date', raisedIn: ['render/model-access.ts'] },
 
   STR301: { meaning: 'dependency cycle', raisedIn: ['graph/dag.ts'] },
   STR302: { meaning: 'malformed selector', raisedIn: ['graph/selector-parse.ts'] },

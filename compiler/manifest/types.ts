@@ -144,6 +144,8 @@ export interface ManifestNode {
   /** A version of a versioned model (`versions:` in YAML): its `v`, and the model's latest. */
   version?: string | number;
   latestVersion?: string | number;
+  /** `deprecation_date` from YAML: refs to the model warn (STR253). */
+  deprecationDate?: string;
 }
 
 export interface SourceTable {

@@ -40,6 +40,8 @@ export interface NodeProperties extends YamlPlace {
   versionOf?: string;
   version?: string | number;
   latestVersion?: string | number;
+  /** `deprecation_date` of a model or of one of its versions, as written. */
+  deprecationDate?: string;
 }
 
 /** A versioned model: where its `versions:` are, and the file name of each version. */

@@ -76,11 +76,13 @@ const versionEntry = z
     data_tests: z.array(testEntry).optional(),
     access: access.optional(),
     group: z.string().optional(),
+    deprecation_date: z.string().optional(),
   })
   .passthrough();
 const modelEntry = nodeEntry.extend({
   versions: z.array(versionEntry).min(1).optional(),
   latest_version: versionValue.optional(),
+  deprecation_date: z.string().optional(),
 });
 const freshnessTime = z.object({ count: z.number().int().positive().nullish(), period: z.enum(['minute', 'hour', 'day']).nullish() }).strict().nullish();
 /** dbt's `FreshnessThreshold`; null turns freshness off (for one table of a source that has it). */
@@ -165,6 +167,8 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
       }
       const config = entry.access !== undefined || entry.group !== undefined ? { access: entry.access, group: entry.group, ...entry.config } : (entry.config ?? {});
       const props: NodeProperties = { name: entry.name, description: entry.description, columns: columnsOf(entry.columns), config, ...at };
+      const deprecationDate = kind === 'models' ? (entry as z.infer<typeof modelEntry>).deprecation_date : undefined;
+      if (deprecationDate !== undefined) props.deprecationDate = deprecationDate;
       if (Array.isArray(entry.constraints)) props.constraints = entry.constraints.filter(isPlainObject);
       const versions = kind === 'models' ? (entry as z.infer<typeof modelEntry>).versions : undefined;
       if (versions) {
@@ -371,6 +375,7 @@ function readVersions(
       versionOf: entry.name,
       version: version.v,
       latestVersion,
+      deprecationDate: version.deprecation_date ?? entry.deprecation_date,
       ...at,
     });
     // The model's tests apply to every version (its column tests to the versions that include the column).

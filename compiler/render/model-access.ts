@@ -24,12 +24,21 @@ export function groupInfos(packageName: string, definitions: readonly GroupDefin
 
 /**
  * Checks each node's `group` (it must be defined) and `access` (one of the three), then every ref to a
- * private model. Tests are exempt: they check a model, wherever it is. Costs one pass over the nodes
- * when no model is private.
+ * private model. Tests are exempt: they check a model, wherever it is. A ref to a model with a
+ * `deprecation_date` is a warning (STR253), as dbt's DeprecatedReference. Costs one pass over the nodes
+ * when no model is private or deprecated.
  */
-export function checkAccess(nodes: Map<NodeId, ManifestNode>, groups: Map<string, GroupInfo>, problems: Diagnostic[]): void {
+export function checkAccess(
+  nodes: Map<NodeId, ManifestNode>,
+  groups: Map<string, GroupInfo>,
+  problems: Diagnostic[],
+  warn: (warning: Diagnostic) => void = () => {},
+  now: Date = new Date(),
+): void {
   let anyPrivate = false;
+  let anyDeprecated = false;
   for (const node of nodes.values()) {
+    if (node.deprecationDate !== undefined) anyDeprecated = true;
     const { group, access } = node.config;
     if (group !== undefined && group !== null && !groups.has(String(group))) {
       problems.push({
@@ -50,11 +59,12 @@ export function checkAccess(nodes: Map<NodeId, ManifestNode>, groups: Map<string
     }
     if (access === 'private') anyPrivate = true;
   }
-  if (!anyPrivate) return;
+  if (!anyPrivate && !anyDeprecated) return;
   for (const node of nodes.values()) {
     if (isTestNode(node)) continue;
     for (const id of node.dependsOn.nodes) {
       const target = nodes.get(id);
+      if (target?.deprecationDate !== undefined) warn(deprecatedReference(node, target, now));
       if (!target || target.config.access !== 'private') continue;
       if (node.config.group !== undefined && node.config.group === target.config.group) continue;
       const call = node.refs.find((ref) => ref.name === target.name);
@@ -69,4 +79,20 @@ export function checkAccess(nodes: Map<NodeId, ManifestNode>, groups: Map<string
       });
     }
   }
+}
+
+/** `model 'a' refs 'm' (v1), deprecated since 2024-06-01` (or `which is to be deprecated on ...`). */
+function deprecatedReference(node: ManifestNode, target: ManifestNode, now: Date): Diagnostic {
+  const date = target.deprecationDate!;
+  const past = !Number.isNaN(Date.parse(date)) && Date.parse(date) <= now.getTime();
+  const version = target.version === undefined ? '' : ` (v${String(target.version)})`;
+  const call = node.refs.find((ref) => ref.name === target.name);
+  return {
+    code: 'STR253',
+    severity: 'warn',
+    message: `${node.resourceType} '${node.name}' refs '${target.name}'${version}, ${past ? `deprecated since ${date}` : `which is to be deprecated on ${date}`}`,
+    file: node.path,
+    ...(call?.position ? { line: call.position.line, column: call.position.column } : {}),
+    hint: target.latestVersion !== undefined && String(target.version) !== String(target.latestVersion) ? `ref the latest version (v${String(target.latestVersion)})` : `see ${target.patchPath ?? target.path}`,
+  };
 }

@@ -258,7 +258,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   const dashboards = readDashboards(project.root, problems);
   const exposureDefinitions = [...properties.exposures, ...packageExposures, ...dashboardExposures(renderer, project.target.schema, dashboards, collect)];
   const exposures = exposureNodes(project.name, exposureDefinitions, nodes, sources, disabled, switchedOff, problems);
-  if (problems.length === 0) checkAccess(nodes, groups, problems);
+  if (problems.length === 0) checkAccess(nodes, groups, problems, warn, context.runStartedAt);
   // Unit tests, once the refs of the models they test are known.
   if (problems.length === 0) {
     for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);
@@ -325,7 +325,7 @@ export function parseModelFile(
     sources,
     dependsOn: { nodes: [], macros: template.macros },
   });
-  if (props?.versionOf !== undefined) return { node: asVersion(node, props), name: node.name, template };
+  if (props?.versionOf !== undefined || props?.deprecationDate !== undefined) return { node: asVersion(node, props), name: node.name, template };
   return { node, name, template };
 }
 

@@ -10,11 +10,14 @@ import type { NodeProperties, SchemaProperties } from '../project/schema-yaml.js
 import { versionKey } from '../project/schema-yaml.js';
 
 /**
- * Turns the node parsed from a version's file into that version: the model's name, its id and fqn.
+ * Turns the node parsed from a version's file into that version: the model's name, its id and fqn (and
+ * gives a model its `deprecation_date`, versioned or not).
  *
  * @example asVersion(node of models/dim_customers_v2.sql, props)  // id 'model.shop.dim_customers.v2', name 'dim_customers'
  */
 export function asVersion(node: ManifestNode, props: NodeProperties): ManifestNode {
+  if (props.deprecationDate !== undefined) node.deprecationDate = props.deprecationDate;
+  if (props.versionOf === undefined) return node;
   const v = versionKey(props.version!);
   node.name = props.versionOf!;
   node.id = nodeId(`model.${node.packageName}.${props.versionOf}.v${v}`);

@@ -78,6 +78,22 @@ describe('model versions', () => {
     expect(compileNode(parsed, id('model.gov.customer_names'))).toContain('"public"."dim_customers_v1"');
   });
 
+  it('warns at a ref to a version with a deprecation_date', () => {
+    const parsed = parse();
+    expect(parsed.manifest.nodes['model.gov.dim_customers.v1']!.deprecationDate).toBe('2024-01-01');
+    expect(parsed.warnings.filter((w) => w.code === 'STR253')).toEqual([
+      {
+        code: 'STR253',
+        severity: 'warn',
+        message: "model 'customer_names' refs 'dim_customers' (v1), deprecated since 2024-01-01",
+        file: 'models/marts/customer_names.sql',
+        line: 2,
+        column: 17,
+        hint: 'ref the latest version (v2)',
+      },
+    ]);
+  });
+
   it('reads v= on the static path too', () => {
     const pinned = parse({ 'models/marts/pinned.sql': "select * from {{ ref('dim_customers', v=3) }}" });
     expect(pinned.templates.get(id('model.gov.pinned'))?.static).toBe(true);
@@ -96,7 +112,7 @@ describe('model versions', () => {
 
   it('reports a version without its file, a latest_version that is no version, and a plain file of the same name', () => {
     expect(problems({}, ['models/marts/dim_customers_v3.sql'])).toEqual([
-      'models/marts/_marts.yml:22:9 STR180 version 3 of model \'dim_customers\' has no file dim_customers_v3.sql',
+      'models/marts/_marts.yml:23:9 STR180 version 3 of model \'dim_customers\' has no file dim_customers_v3.sql',
     ]);
     const yaml = fs.readFileSync(path.join('tests/fixtures/projects/governance/models/marts/_marts.yml'), 'utf8');
     expect(problems({ 'models/marts/_marts.yml': yaml.replace('latest_version: 2', 'latest_version: 9') })).toEqual([
@@ -262,7 +278,8 @@ describe('strata parse and compile', () => {
     });
     expect(manifest.groups['group.gov.finance']).toMatchObject({ resource_type: 'group', owner: { name: 'Finance team', email: 'finance@example.com' } });
     expect(manifest.group_map.finance).toEqual(['model.gov.revenue', 'model.gov.stg_orders']);
-    expect(manifest.nodes['model.gov.dim_customers.v1']).toMatchObject({ version: 1, latest_version: 2, group: 'marketing', access: 'public', alias: 'dim_customers_v1' });
+    expect(manifest.nodes['model.gov.dim_customers.v1']).toMatchObject({ version: 1, latest_version: 2, group: 'marketing', access: 'public', alias: 'dim_customers_v1', deprecation_date: '2024-01-01' });
+    expect(result.stderr).toContain("warning STR253  model 'customer_names' refs 'dim_customers' (v1), deprecated since 2024-01-01");
     expect(manifest.nodes['model.gov.customer_names'].refs).toEqual([{ name: 'dim_customers', package: null, version: 1 }]);
     expect(manifest.nodes['analysis.gov.revenue_by_country']).toMatchObject({ resource_type: 'analysis', relation_name: null, compiled: false });
     expect(manifest.sources['source.gov.raw.events']).toMatchObject({
