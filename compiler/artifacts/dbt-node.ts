@@ -107,15 +107,17 @@ export function dbtNodeJson(node: ManifestNode, context: ArtifactContext, macroI
       `,"column_name":${q(test.columnName ?? null)},"file_key_name":${q(fileKeyName(test.attachedNode))}` +
       `,"attached_node":${q(attachedNode(test.attachedNode))},"test_metadata":${q({ name: test.name, kwargs: genericKwargs(node), namespace: null })}`;
   }
-  if (node.version !== undefined || node.config.group !== undefined || node.deprecationDate !== undefined) return `${text},${ownedFields(node, kind)}}`;
+  if (node.version !== undefined || node.config.group !== undefined || node.deprecationDate !== undefined || node.constraints !== undefined) return `${text},${ownedFields(node, kind)}}`;
   return `${text},${CONSTANT_FIELDS[kind]}}`;
 }
 
-/** The constant fields, with a node's group and (for a version of a model) its version and latest version. */
+/** The constant fields, with a node's group, (for a version of a model) its version, latest version and deprecation date, and a model's constraints. */
 function ownedFields(node: ManifestNode, kind: keyof typeof CONSTANT_FIELDS): string {
   const fields = JSON.parse(`{${CONSTANT_FIELDS[kind]}}`) as Record<string, unknown>;
   fields.group = typeof node.config.group === 'string' ? node.config.group : null;
   if (kind === 'model') Object.assign(fields, { version: node.version ?? null, latest_version: node.latestVersion ?? null, deprecation_date: node.deprecationDate ?? null });
+  // A model's own `constraints:` (over several columns), as dbt writes them.
+  if (kind === 'model' && node.constraints) fields.constraints = node.constraints.map((c) => ({ ...dbtConstraint(c), columns: Array.isArray(c.columns) ? c.columns : [] }));
   return JSON.stringify(fields).slice(1, -1);
 }
 

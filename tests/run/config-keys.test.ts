@@ -81,6 +81,9 @@ describe("the README's config table", () => {
   });
 });
 
+/** Several CLI builds per test: PGlite on a busy machine needs more than the default minute. */
+const SLOW = 240_000;
+
 describeEachEngine('config keys', (engine) => {
   it('warns about each key set but not acted on, and about unknown keys with the closest one', async () => {
     const schema = uniqueSchema('keys');
@@ -120,7 +123,7 @@ describeEachEngine('config keys', (engine) => {
     expect(result.output).toMatch(/warning\s+STR147\s+unknown config 'materialised' of model 'orders' \(ignored\)\s+\(did you mean 'materialized'\?\)/);
     // Each (key, resource type) once, however many nodes set it.
     expect(result.output.match(/config 'quoting'/g)).toHaveLength(1);
-  });
+  }, SLOW);
 
   it('full_refresh: false keeps an incremental table under --full-refresh, true rebuilds it every time', async () => {
     const schema = uniqueSchema('keys_fr');
@@ -136,7 +139,7 @@ describeEachEngine('config keys', (engine) => {
       rebuilt: (await rows<{ n: number }>(adapter, `select n from "${schema}".rebuilt order by n`)).map((r) => r.n),
     }));
     expect(found).toEqual({ kept: [1, 2, 3], rebuilt: [3] });
-  });
+  }, SLOW);
 
   it('fail_calc counts failures with its expression, and group is written to the manifest', async () => {
     const schema = uniqueSchema('keys_fc');
@@ -150,5 +153,5 @@ describeEachEngine('config keys', (engine) => {
     expect(runResults(dir).get('weighted')).toMatchObject({ status: 'warn', failures: 5 });
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8'));
     expect(manifest.nodes['model.keys.orders'].config.group).toBe('finance');
-  });
+  }, SLOW);
 });

@@ -9,6 +9,7 @@ import { quoteIdent } from '../../compiler/sql/quote.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { runResults, strata, withAdapter } from '../engine/cli.js';
 import { rows, tinyProject } from './tiny-project.js';
+import { schemaErrors } from '../artifacts/dbt-schemas.js';
 
 const FILES = {
   // Two rows, or one with --vars '{drop_b: true}' (a key the child's rows reference goes away).
@@ -72,6 +73,9 @@ interface ConstraintRow {
   references: string | null;
 }
 
+/** Several CLI builds per test: PGlite on a busy machine needs more than the default minute. */
+const SLOW = 240_000;
+
 describeEachEngine('foreign keys between models across the table swap', (engine) => {
   const constraintsOf = (schema: string, table: string) =>
     withAdapter(engine.makeTarget(schema), (adapter) =>
@@ -95,7 +99,14 @@ describeEachEngine('foreign keys between models across the table swap', (engine)
     const order = [...runResults(dir).values()].map((r) => ({ id: r.unique_id, started: r.timing.find((t) => t.name === 'execute')?.started_at ?? '' }));
     expect(order.sort((a, b) => a.started.localeCompare(b.started)).map((r) => r.id)).toEqual(['model.fk.parent', 'model.fk.child']);
     const manifest = (await import('node:fs')).readFileSync(`${dir}/target/manifest.json`, 'utf8');
-    expect(JSON.parse(manifest).nodes['model.fk.child'].depends_on.nodes).toEqual(['model.fk.parent']);
+    const document = JSON.parse(manifest);
+    expect(document.nodes['model.fk.child'].depends_on.nodes).toEqual(['model.fk.parent']);
+    // The model-level constraints are in manifest.json as dbt writes them, and it stays valid.
+    expect(document.nodes['model.fk.child'].constraints).toEqual([
+      { type: 'foreign_key', name: null, expression: null, warn_unenforced: true, warn_unsupported: true, to: "ref('parent')", to_columns: ['id', 'code'], columns: ['parent_id', 'parent_code'] },
+      { type: 'check', name: null, expression: 'amount >= 0', warn_unenforced: true, warn_unsupported: true, to: null, to_columns: [], columns: [] },
+    ]);
+    expect(schemaErrors('manifest/v12', document)).toEqual([]);
 
     const parent = await constraintsOf(schema, 'parent');
     expect(parent.map((c) => [c.name, c.type])).toEqual([
@@ -133,7 +144,7 @@ describeEachEngine('foreign keys between models across the table swap', (engine)
       ),
     );
     expect(violation).toBe('23503');
-  });
+  }, SLOW);
 
   it("a parent rebuilt without a key the child's rows use keeps the key unvalidated until the child is rebuilt", async () => {
     const schema = uniqueSchema('fk_gone');
@@ -149,7 +160,7 @@ describeEachEngine('foreign keys between models across the table swap', (engine)
     const childToo = await strata(['build', '--project-dir', dir, '--select', 'child', '--vars', '{drop_b: true}']);
     expect(childToo.exitCode, childToo.output).toBe(0);
     expect(await foreignKeyOf(schema)).toMatchObject([{ name: 'child_parent_id_parent_code_fkey', validated: true }]);
-  });
+  }, SLOW);
 
   it('a model-level constraint naming a column outside the contract stops the model before it is built', async () => {
     const schema = uniqueSchema('fk_bad');
@@ -161,7 +172,7 @@ describeEachEngine('foreign keys between models across the table swap', (engine)
     expect(result.exitCode, result.output).toBe(1);
     expect(result.output).toContain("model 'parent': its unique constraint names 'colour', not in its contract");
     expect(result.output).toContain('STR433');
-  });
+  }, SLOW);
 
   it('constraints on a model without an enforced contract are a warning naming the model', async () => {
     const schema = uniqueSchema('fk_warn');
@@ -172,5 +183,5 @@ describeEachEngine('foreign keys between models across the table swap', (engine)
     const result = await strata(['compile', '--project-dir', dir]);
     expect(result.exitCode, result.output).toBe(0);
     expect(result.output).toMatch(/warning\s+STR148\s+the constraints of model 'parent' are not applied: its contract is not enforced/);
-  });
+  }, SLOW);
 });

@@ -12,6 +12,9 @@ import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { strata, withAdapter, writeFiles } from '../engine/cli.js';
 import { rows, tinyProject } from './tiny-project.js';
 
+/** Several CLI builds per test: PGlite on a busy machine needs more than the default minute. */
+const SLOW = 240_000;
+
 describeEachEngine('grants', (engine) => {
   /** Two roles of this test's own (roles are cluster-wide on Postgres). */
   const makeRoles = async (schema: string): Promise<[string, string]> => {
@@ -71,7 +74,7 @@ select * from {{ ref('codes') }}
     const again = await strata(['build', '--project-dir', dir]);
     expect(again.exitCode, again.output).toBe(0);
     expect(await grantsIn(schema)).toEqual(expected);
-  });
+  }, SLOW);
 
   it('revokes what the config no longer lists, on swapped and in-place relations alike', async () => {
     const schema = uniqueSchema('gr_rev');
@@ -97,7 +100,7 @@ select * from {{ ref('codes') }}
     writeFiles(dir, files([]));
     expect((await strata(['build', '--project-dir', dir])).exitCode).toBe(0);
     expect(await grantsIn(schema)).toEqual({});
-  });
+  }, SLOW);
 
   it('a role that does not exist fails the model by name and leaves the previous table as it was', async () => {
     const schema = uniqueSchema('gr_bad');
@@ -115,5 +118,5 @@ select * from {{ ref('codes') }}
     const kept = await withAdapter(engine.makeTarget(schema), (adapter) => rows<{ n: number }>(adapter, `select n from ${quoteIdent(schema)}.orders`));
     expect(kept).toEqual([{ n: 1 }]);
     expect(await grantsIn(schema)).toEqual({ orders: ['select reader'] });
-  });
+  }, SLOW);
 });

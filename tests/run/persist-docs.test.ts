@@ -47,6 +47,9 @@ seeds:
         description: A code
 `;
 
+/** Several CLI builds per test: PGlite on a busy machine needs more than the default minute. */
+const SLOW = 240_000;
+
 describeEachEngine('persist_docs', (engine) => {
   const commentsIn = (schema: string) =>
     withAdapter(engine.makeTarget(schema), (adapter) =>
@@ -98,5 +101,5 @@ describeEachEngine('persist_docs', (engine) => {
       rows<{ n: number }>(adapter, `select count(*)::int as n from pg_class c join pg_namespace s on s.oid = c.relnamespace where s.nspname = $1 and c.relname like '%strata%'`, [schema]),
     );
     expect(tables).toEqual([{ n: 0 }]);
-  });
+  }, SLOW);
 });
