@@ -115,6 +115,7 @@ async function showDashboard(route) {
 
 function markView(name) {
   document.body.classList.toggle('view-dashboard', Boolean(name));
+  if ($('dashboard-menu')) $('dashboard-menu').value = name ?? '';
   for (const link of document.querySelectorAll('#views a')) link.classList.toggle('active', link.getAttribute('data-view') === (name ? `dashboard:${name}` : 'lineage'));
 }
 
@@ -163,7 +164,13 @@ function legend() {
 
 function wire() {
   $('project-name').textContent = `${data.projectName} docs`;
-  $('dashboard-links').innerHTML = (data.dashboards ?? []).map((d) => `<a href="#!/dashboard/${encodeURIComponent(d.name)}" data-view="dashboard:${escapeHtml(d.name)}">${escapeHtml(d.title)}</a>`).join('');
+  const dashboards = data.dashboards ?? [];
+  // A few dashboards are links in the bar; more are a list to choose from, so the bar stays one line.
+  $('dashboard-links').innerHTML =
+    dashboards.length <= 4
+      ? dashboards.map((d) => `<a href="#!/dashboard/${encodeURIComponent(d.name)}" data-view="dashboard:${escapeHtml(d.name)}">${escapeHtml(d.title)}</a>`).join('')
+      : `<select id="dashboard-menu" aria-label="Dashboards"><option value="">Dashboards (${dashboards.length})…</option>${dashboards.map((d) => `<option value="${escapeHtml(d.name)}">${escapeHtml(d.title)}</option>`).join('')}</select>`;
+  $('dashboard-menu')?.addEventListener('change', (event) => event.target.value && (location.hash = `#!/dashboard/${encodeURIComponent(event.target.value)}`));
   document.title = `${data.projectName} · Strata docs`;
   $('apply').addEventListener('click', applySelection);
   $('fit').addEventListener('click', () => view.fit());

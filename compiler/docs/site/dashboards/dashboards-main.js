@@ -5,7 +5,7 @@ import * as echarts from 'echarts/core';
 import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
-import { escapeHtml } from '../text-format.js';
+import { escapeHtml, renderMarkdown } from '../text-format.js';
 import { filterRows, formatValue, heatmapData, kpiData, rowObjects, scatterData, seriesData, tableData } from './tile-data.js';
 
 echarts.use([BarChart, LineChart, HeatmapChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
@@ -71,7 +71,7 @@ function redraw(notify = true) {
 function headerHtml(dashboard) {
   const owner = [dashboard.owner?.name, ...[dashboard.owner?.email ?? []].flat()].filter(Boolean).join(' · ');
   const facts = [owner && `owner ${owner}`, dashboard.maturity && `maturity ${dashboard.maturity}`, dashboard.path].filter(Boolean).map(escapeHtml).join(' · ');
-  return `<div class="dash-head"><h1 id="dashboard-title">${escapeHtml(dashboard.title)}</h1><p class="dash-facts">${facts} · <a class="node-link" href="#!/node/${encodeURIComponent(dashboard.exposureId)}">exposure in the lineage</a></p>${dashboard.description ? `<p class="dash-description">${escapeHtml(dashboard.description)}</p>` : ''}</div>`;
+  return `<div class="dash-head"><h1 id="dashboard-title">${escapeHtml(dashboard.title)}</h1><p class="dash-facts">${facts} · <a class="node-link" href="#!/node/${encodeURIComponent(dashboard.exposureId)}">exposure in the lineage</a></p>${dashboard.description ? `<div class="dash-description">${renderMarkdown(dashboard.description)}</div>` : ''}</div>`;
 }
 
 function filtersHtml(dashboard, queries, selected) {
