@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       'build',
       'Seeds, models, snapshots and tests in one DAG; each model\'s tests right after it',
       (y) => watchOptions(emptyOption(runOptions(y)).option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Then watch the project and rebuild what changes (as strata watch)' })),
-      run(async (a, r) => (a.watch ? (await watcher()).watchCommand(a as never, r) : (await engine()).runCommand('build', a as never, r))),
+      run(async (a, r) => (a.watch ? (await watcher()).watchCommand(await noEmpty(a), r) : (await engine()).runCommand('build', a as never, r))),
     )
     .command('watch', 'Build the selection, then rebuild and test what each edit changes', (y) => watchOptions(runOptions(y)), run(async (a, r) => (await watcher()).watchCommand(a as never, r)))
     .command('run', 'Build the selected models', (y) => emptyOption(runOptions(y)), run(async (a, r) => (await engine()).runCommand('run', a as never, r)))
@@ -162,6 +162,15 @@ function runOptions<T>(y: Argv<T>) {
     .option('event-time-end', { type: 'string', describe: 'Microbatch models: ... up to this time (UTC, exclusive); needs --event-time-start' })
     .option('defer', { type: 'boolean', default: false, describe: 'Refs to nodes outside the selection read the relations of the --state manifest' })
     .option('lock-timeout', { type: 'number', describe: 'Seconds to wait while another run writes to the same target (default: as long as it takes)' });
+}
+
+/** Watch builds real rows: `build --watch --empty` is a mistake, not a flag to drop. */
+async function noEmpty(args: Record<string, unknown>): Promise<never> {
+  if (args.empty === true) {
+    const { StrataError } = await import('../diagnostics/strata-error.js');
+    throw new StrataError({ code: 'STR151', message: '--empty does not apply to watch, which builds the selection with its rows', hint: 'run strata build --empty once, without --watch' });
+  }
+  return args as never;
 }
 
 /** `--empty` (build, run): refs and sources read as zero-row subqueries, as in dbt. */

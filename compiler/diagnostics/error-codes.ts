@@ -48,6 +48,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR147: { meaning: 'an unknown config key (warning)', raisedIn: ['render/config-keys.ts'] },
   STR148: { meaning: 'constraints, grants or persist_docs set where they cannot apply (warning)', raisedIn: ['render/config-keys.ts'] },
   STR150: { meaning: 'invalid --vars', raisedIn: ['cli/session.ts'] },
+  STR151: { meaning: '--empty given with --watch', raisedIn: ['cli/main.ts'] },
   STR160: { meaning: '--state: no manifest.json there', raisedIn: ['graph/state-manifest.ts'] },
   STR161: { meaning: '--state: manifest.json is not valid JSON', raisedIn: ['graph/state-manifest.ts'] },
   STR162: { meaning: '--defer without --state', raisedIn: ['cli/run-command.ts'] },
