@@ -28,20 +28,21 @@ interface PreviousRun {
  */
 export async function retryCommand(args: CommonArgs, reporter: Reporter): Promise<number> {
   const previous = readPreviousRun(args);
-  const command = previous.command as Command;
+  // A watch cycle builds and tests what changed: its failures are retried by a build of them.
+  const command = (previous.command === 'watch' ? 'build' : previous.command) as Command;
   if (!RETRYABLE_COMMANDS.has(command)) {
     throw new StrataError({
       code: 'STR168',
       message: `${previous.file} was written by '${previous.command}', which strata retry does not rerun`,
-      hint: 'retry reruns build, run, seed, snapshot and test',
+      hint: 'retry reruns build, run, seed, snapshot and test (and watch, as build)',
     });
   }
   const ids = [...new Set(previous.results.filter((r) => RETRYABLE.has(r.status)).map((r) => r.unique_id as NodeId))];
   if (ids.length === 0) {
-    reporter.info(`Nothing to retry: the last 'strata ${command}' (${previous.file}) had no error, failure or skipped node.`);
+    reporter.info(`Nothing to retry: the last 'strata ${previous.command}' (${previous.file}) had no error, failure or skipped node.`);
     return 0;
   }
-  reporter.info(`Retrying ${ids.length} ${ids.length === 1 ? 'node' : 'nodes'} of the last 'strata ${command}' that failed or were skipped.`);
+  reporter.info(`Retrying ${ids.length} ${ids.length === 1 ? 'node' : 'nodes'} of the last 'strata ${previous.command}' that failed or were skipped.`);
   return runCommand(command, { ...previousFlags(previous.args), ...currentFlags(args), onlyIds: ids }, reporter);
 }
 

@@ -116,6 +116,25 @@ describeEachEngine('strata retry', (engine: TestEngine) => {
   });
 });
 
+describeEachEngine('strata retry after watch', (engine: TestEngine) => {
+  it("retries a watch cycle's failed and skipped nodes with a build of them", async () => {
+    const schema = uniqueSchema('retry_watch');
+    const target = engine.makeTarget(schema);
+    await engine.closeSharedAdapter();
+    const dir = project({ test: target });
+    expect((await strata(['seed', '--project-dir', dir])).exitCode).toBe(0);
+    // What a watch cycle leaves after stg_orders failed: its id, and the model it skipped.
+    const cycle = { args: { which: 'watch' }, results: [{ unique_id: 'model.shop.stg_orders', status: 'error' }, { unique_id: 'model.shop.orders', status: 'skipped' }] };
+    fs.writeFileSync(path.join(dir, 'target/run_results.json'), JSON.stringify(cycle));
+    const result = await strata(['retry', '--project-dir', dir]);
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toMatch(/Retrying 2 nodes of the last 'strata watch'/);
+    expect(statuses(dir)).toEqual({ orders: 'success', stg_orders: 'success' });
+    expect(runResultsDocument(dir).args).toMatchObject({ which: 'build' });
+    expect(await query(target, `select count(*)::int as n from "${schema}".orders`)).toEqual([{ n: 3 }]);
+  });
+});
+
 describe('strata retry without a previous run', () => {
   it('says there is nothing to retry from (exit 2), before any database', async () => {
     const dir = project({ test: { name: 'test', type: 'pglite', path: '.strata/embedded', schema: 'x', threads: 1 } as TargetConfig });
