@@ -20,6 +20,8 @@ export interface Project {
   dispatch: { macroNamespace: string; searchOrder: string[] }[];
   /** Keys accepted but not acted on, unknown keys: printed once per command, never fatal. */
   warnings: Diagnostic[];
+  /** Errors of project.yml that do not stop loading it: the parse pass reports them with its own, all at once. */
+  problems: Diagnostic[];
   /** Project vars overlaid with `--vars`. */
   vars: Record<string, unknown>;
   config: { models: ConfigTree; seeds: ConfigTree; tests: ConfigTree; sources: ConfigTree; snapshots?: ConfigTree };
@@ -67,8 +69,8 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
   const text = readFileSync(join(root, configFile), 'utf8');
   const yaml = parseYamlFile(configFile, text);
   const raw = validateYaml(yaml, projectFileSchema);
+  // Reported at their line, once; the folders they were set on keep the default materialization meanwhile.
   const badMaterializations = materializationProblems(raw.models, configFile, yaml.locate);
-  if (badMaterializations.length > 0) throw new StrataError(badMaterializations);
   const env = options.env ?? process.env;
   const vars = { ...raw.vars, ...(options.vars ?? {}) };
 
@@ -104,6 +106,7 @@ export function loadProject(directory: string, options: LoadProjectOptions = {})
     target,
     dispatch: raw.dispatch,
     warnings: [...projectKeyWarnings(yaml.value, configFile, text, yaml.locate), ...warnings],
+    problems: badMaterializations,
     files: readPartFiles(root, paths),
     packages: loadPackages(root, paths.packages, raw.name),
   };
@@ -124,10 +127,12 @@ function materializationProblems(models: unknown, file: string, locate: (path: P
         if (Array.isArray(value)) {
           const hint = `write ${key}: ${value.length > 0 ? String(value[0]) : 'view'}, not a list`;
           problems.push({ code: 'STR112', message: `${key} is a list (${JSON.stringify(value)}); it takes one materialization`, file, ...locate(['models', ...path, key]), hint });
+          delete (tree as Record<string, unknown>)[key];
           continue;
         }
         if (typeof value !== 'string' || MODEL_MATERIALIZATIONS.includes(value) || value.includes('{{')) continue;
         problems.push({ code: 'STR112', message: `unknown materialization '${value}'`, file, ...locate(['models', ...path, key]), hint: `use ${MODEL_MATERIALIZATIONS.join(', ')}` });
+        delete (tree as Record<string, unknown>)[key];
       } else if (key.startsWith('+')) {
         continue;
       } else {

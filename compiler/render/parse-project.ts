@@ -78,7 +78,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     project.packages.map((part) => ({ name: part.name, files: part.files.macros })),
     project.dispatch,
   );
-  const problems: Diagnostic[] = [];
+  // project.yml's own errors first (loading went on without the bad values): every problem is reported at once.
+  const problems: Diagnostic[] = [...(project.problems ?? [])];
   const collect = diagnosticsCollector(problems);
   const warnings: Diagnostic[] = [];
   const warned = new Set<string>();

@@ -185,7 +185,9 @@ describe('parse errors of model configs (strata compile, exit code 2)', () => {
     expect(result.output).toContain("models/bare.sql:1:24  error STR137  materialized=table: 'table' is read as a variable, and none is set  (quote it: materialized='table')");
     expect(result.output).toContain("models/bare_strategy.sql:1:60  error STR137  incremental_strategy=merge");
     expect(result.output).not.toContain('set_first.sql');
-    expect(result.output).toContain('models/nested/listed.sql  error STR121  materialized is a list (["view"]); it takes one name');
+    // Reported once, at its line in project.yml, together with the models' own problems.
+    expect(result.output).toContain('project.yml:6:22  error STR112  +materialized is a list (["view"]); it takes one materialization');
+    expect(result.output).not.toContain('models/nested/listed.sql');
     expect(result.output).toContain(
       "models/bogus.sql:1:11  error STR135  unknown incremental_strategy 'bogus'  (the strategies there are: append, delete+insert, merge, microbatch)",
     );
