@@ -33,10 +33,28 @@ const BASE = {
 
 const UNRETURNED_SHARE = 0.018;
 const ZERO_PAYMENT_SHARE = 0.006;
-/** Median and spread of the per-customer rental weight (log-normal): the long tail of spend. */
+/** Spread of the per-customer rental rate (log-normal, median 1): the long tail of spend. */
 const WEIGHT_SIGMA = 0.95;
 
+// The behaviour model: how long a customer stays and what the months before leaving look like.
+// A customer churns after an exponential lifetime whose hazard falls with engagement:
+//   monthly hazard = CHURN_HAZARD × rate^-CHURN_ENGAGEMENT, so heavy renters stay longer.
+const CHURN_HAZARD = 0.07;
+const CHURN_ENGAGEMENT = 0.5;
+/** Before the last rental of a churner: days of cooling off, in which the rate falls linearly to COOLING_FLOOR × rate. */
+const COOLING_MIN_DAYS = 45;
+const COOLING_MAX_DAYS = 110;
+const COOLING_FLOOR = 0.15;
+/** Share of returns that come back late: per customer between LATE_SHARE_MIN and LATE_SHARE_MAX, plus LATE_SHARE_COOLING while cooling off. */
+const LATE_SHARE_MIN = 0.2;
+const LATE_SHARE_MAX = 0.55;
+const LATE_SHARE_COOLING = 0.35;
+/** Acquisition over the year: start = random()^ACQUISITION_SKEW × ACQUISITION_DAYS, more customers early. */
+const ACQUISITION_SKEW = 1.6;
+const ACQUISITION_DAYS = 360;
+
 const DAY = 86_400;
+const MONTH = 30.4375 * DAY;
 /** 2022-01-01T00:00:00Z in Unix seconds; every time below is seconds since this instant. */
 const YEAR_START = Date.UTC(2022, 0, 1) / 1000;
 const YEAR_SECONDS = 365 * DAY;
@@ -421,6 +439,8 @@ interface Customers {
   store: Uint8Array;
   windowStart: Int32Array; // first second the customer may rent
   windowEnd: Int32Array; // last second the customer may rent
+  coolingStart: Int32Array; // from here to windowEnd the rate falls (windowEnd when the customer stays)
+  lateShare: Float64Array; // share of returns that come back late, outside the cooling-off
   rentals: Int32Array; // number of rentals
 }
 
@@ -429,23 +449,33 @@ function writeCustomers(random: Random, out: string, scale: number): Customers {
   const store = new Uint8Array(count);
   const windowStart = new Int32Array(count);
   const windowEnd = new Int32Array(count);
+  const coolingStart = new Int32Array(count);
+  const lateShare = new Float64Array(count);
   const weight = new Float64Array(count);
   const writer = new CsvWriter(join(out, 'customer.csv'), [
     'customer_id', 'store_id', 'first_name', 'last_name', 'email', 'address_id', 'activebool', 'create_date',
     'last_update', 'active',
   ]);
   const updated = referenceTimestamp(REFERENCE_UPDATE);
+  const lastRentable = LAST_SECOND - 1200;
   for (let i = 0; i < count; i++) {
     store[i] = random() < 0.55 ? 1 : 2;
     const first = pick(random, FIRST_NAMES);
     const last = pick(random, LAST_NAMES);
-    // Most customers rent until the end of the year; about a third stop early (recency, "At Risk").
-    const start = Math.floor(random() * random() * 200 * DAY);
-    const churns = random() < 0.33;
-    const end = churns ? start + Math.floor(30 * DAY + random() * (LAST_SECOND - 40 * DAY - start)) : LAST_SECOND - 1200;
+    const start = Math.floor(random() ** ACQUISITION_SKEW * ACQUISITION_DAYS * DAY);
+    const rate = Math.exp(WEIGHT_SIGMA * standardNormal(random));
+    // Lifetime: exponential, with a hazard that falls with the rate. Past the year's end, the customer stays.
+    const hazard = CHURN_HAZARD * rate ** -CHURN_ENGAGEMENT;
+    const lifetime = Math.floor((-Math.log(1 - random()) / hazard) * MONTH);
+    const cooling = randomInt(random, COOLING_MIN_DAYS, COOLING_MAX_DAYS) * DAY;
+    const end = Math.min(start + Math.max(lifetime, 7 * DAY), lastRentable);
     windowStart[i] = start;
-    windowEnd[i] = Math.min(end, LAST_SECOND - 1200);
-    weight[i] = Math.exp(WEIGHT_SIGMA * standardNormal(random));
+    windowEnd[i] = end;
+    coolingStart[i] = end < lastRentable ? Math.max(start, end - cooling) : end;
+    lateShare[i] = LATE_SHARE_MIN + random() * (LATE_SHARE_MAX - LATE_SHARE_MIN);
+    // Rentals follow rate × exposure: the rate integrated over the window, the cooling-off counted at its mean.
+    const steady = coolingStart[i] - start;
+    weight[i] = rate * (steady + ((end - coolingStart[i]) * (1 + COOLING_FLOOR)) / 2);
     const created = start - randomInt(random, 0, 400) * DAY;
     const active = random() < 0.025 ? 0 : 1;
     const email = `${first}.${last}@sakilacustomer.org`.replace(/'/g, '');
@@ -454,7 +484,25 @@ function writeCustomers(random: Random, out: string, scale: number): Customers {
   writer.close();
 
   for (const i of sampleDistinct(random, count, BASE.customersWithoutRentals * scale)) weight[i] = 0;
-  return { count, store, windowStart, windowEnd, rentals: allocateRentals(weight, BASE.rentals * scale) };
+  return { count, store, windowStart, windowEnd, coolingStart, lateShare, rentals: allocateRentals(weight, BASE.rentals * scale) };
+}
+
+/**
+ * A rental time of customer c: uniform over the steady part of the window, then a density falling
+ * linearly from 1 to COOLING_FLOOR over the cooling-off (inverse of its cumulative integral).
+ */
+function rentalTime(random: Random, customers: Customers, c: number): number {
+  const start = customers.windowStart[c];
+  const cool = customers.coolingStart[c];
+  const length = customers.windowEnd[c] - cool;
+  const steady = cool - start;
+  const u = random() * (steady + (length * (1 + COOLING_FLOOR)) / 2);
+  if (u < steady || length === 0) return start + Math.floor(Math.min(u, steady));
+  // ∫0^x (1 − (1 − f)·t/L) dt = v  →  x = L·(1 − √(1 − 2(1 − f)v/L)) / (1 − f)
+  const v = u - steady;
+  const slope = 1 - COOLING_FLOOR;
+  const x = (length * (1 - Math.sqrt(Math.max(0, 1 - (2 * slope * v) / length)))) / slope;
+  return cool + Math.min(length, Math.floor(x));
 }
 
 /** Splits `total` rentals over customers in proportion to weight: one each, the rest by largest remainder. */
@@ -502,9 +550,8 @@ function generateRentals(random: Random, customers: Customers, inventory: Invent
   const returned = new Int32Array(count);
   let r = 0;
   for (let c = 0; c < customers.count; c++) {
-    const span = customers.windowEnd[c] - customers.windowStart[c];
     for (let k = 0; k < customers.rentals[c]; k++, r++) {
-      date[r] = customers.windowStart[c] + Math.floor(random() * span);
+      date[r] = rentalTime(random, customers, c);
       customer[r] = c;
       const storeIndex = random() < 0.85 ? customers.store[c] - 1 : 2 - customers.store[c];
       const items = inventory.byStore[storeIndex];
@@ -514,8 +561,10 @@ function generateRentals(random: Random, customers: Customers, inventory: Invent
       if (random() < UNRETURNED_SHARE) {
         returned[r] = -1;
       } else {
-        // Mostly back within the allowed days; a long tail of late returns.
-        const days = random() < 0.6 ? 0.3 + random() * allowed : allowed + random() * random() * 8;
+        // Mostly back within the allowed days; a long tail of late returns, longer while cooling off.
+        const cooling = date[r] >= customers.coolingStart[c] && customers.coolingStart[c] < customers.windowEnd[c];
+        const late = random() < customers.lateShare[c] + (cooling ? LATE_SHARE_COOLING : 0);
+        const days = late ? allowed + random() * random() * 8 : 0.3 + random() * allowed;
         returned[r] = date[r] + Math.floor(days * DAY);
       }
     }

@@ -1,8 +1,8 @@
 {#-
   RFM (recency, frequency, monetary) scoring, one row per customer of dim_customer.
 
-  recency_days  days from the customer's last rental to the latest rental date in the data (not to
-                today, so a rebuild of the same data gives the same scores)
+  recency_days  days from the customer's last rental to as_of_date (dim_as_of_date: the var, or the
+                latest activity in the data; not today, so a rebuild of the same data gives the same scores)
   frequency     number of rentals
   monetary      sum of the customer's payments
 
@@ -40,7 +40,7 @@ payments as (
 ),
 
 reference_date as (
-    select max(rental_date) as as_of_date from {{ ref('fct_rental') }}
+    select as_of_date from {{ ref('dim_as_of_date') }}
 ),
 
 measures as (

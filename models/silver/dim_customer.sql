@@ -1,6 +1,22 @@
--- One row per customer: the customer with address, city, country and home store.
-with customer as (
-    select * from {{ ref('brz_customer') }}
+-- One row per customer known on as_of_date (dim_as_of_date): created by then, or with a rental or a
+-- payment by then; with address, city, country and home store.
+with as_of as (
+    select as_of_date, as_of_end_at from {{ ref('dim_as_of_date') }}
+),
+
+customer as (
+    select brz_customer.*
+    from {{ ref('brz_customer') }} as brz_customer
+    cross join as_of
+    where brz_customer.created_date <= as_of.as_of_date
+       or exists (
+           select 1 from {{ ref('brz_rental') }} as rental
+           where rental.customer_id = brz_customer.customer_id and rental.rented_at < as_of.as_of_end_at
+       )
+       or exists (
+           select 1 from {{ ref('brz_payment') }} as payment
+           where payment.customer_id = brz_customer.customer_id and payment.paid_at < as_of.as_of_end_at
+       )
 ),
 
 address as (

@@ -1,6 +1,21 @@
--- One row per rental, with the rented film and the store that holds the copy.
-with rental as (
-    select * from {{ ref('brz_rental') }}
+-- One row per rental made on or before as_of_date (dim_as_of_date), with the rented film and the store
+-- that holds the copy. A return after as_of_date is not known yet: the rental is still out.
+with as_of as (
+    select as_of_end_at from {{ ref('dim_as_of_date') }}
+),
+
+rental as (
+    select
+        brz_rental.rental_id,
+        brz_rental.customer_id,
+        brz_rental.inventory_id,
+        brz_rental.staff_id,
+        brz_rental.rented_at,
+        case when brz_rental.returned_at < as_of.as_of_end_at then brz_rental.returned_at end as returned_at,
+        brz_rental.updated_at
+    from {{ ref('brz_rental') }} as brz_rental
+    cross join as_of
+    where brz_rental.rented_at < as_of.as_of_end_at
 ),
 
 inventory as (

@@ -91,23 +91,40 @@ export async function goldRows(adapter: Adapter, goldSchema: string, where = 'tr
 
 /**
  * The same columns from the raw rental, payment and customer tables, following the spec of
- * README.md ("The Pagila project"): dates in UTC; active months = greatest(1, (last − first + 1) / 30.4375);
- * CLV = revenue / active months × 24; tiers at 100 / 50 / 20.
+ * README.md ("The Pagila project"), as of a date (default: the day of the latest rental or payment):
+ * rentals and payments up to the end of that day (UTC), customers created by then or active by then;
+ * dates in UTC; active months = greatest(1, (last − first + 1) / 30.4375); CLV = revenue / active
+ * months × 24; tiers at 100 / 50 / 20.
  */
-export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true'): Promise<MetricsRow[]> {
+export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true', asOf?: string): Promise<MetricsRow[]> {
   const raw = quoteIdent(rawSchema);
+  const asOfDate = asOf
+    ? `'${asOf}'::date`
+    : `(select max(d) from (select max((rental_date at time zone 'UTC')::date) as d from ${raw}.rental
+         union all select max((payment_date at time zone 'UTC')::date) from ${raw}.payment) as latest)`;
   const result = await adapter.query<MetricsRow>(`
-    with r as (
+    with cut as (select ${asOfDate} as as_of),
+    rental as (select r.* from ${raw}.rental r, cut where (r.rental_date at time zone 'UTC')::date <= cut.as_of),
+    payment as (select p.* from ${raw}.payment p, cut where (p.payment_date at time zone 'UTC')::date <= cut.as_of),
+    r as (
       select customer_id, count(*) as n,
              min((rental_date at time zone 'UTC')::date) as first_day,
              max((rental_date at time zone 'UTC')::date) as last_day
-      from ${raw}.rental group by customer_id
+      from rental group by customer_id
     ),
-    p as (select customer_id, sum(amount) as revenue from ${raw}.payment group by customer_id),
+    p as (
+      select customer_id, sum(amount) as revenue
+      from payment group by customer_id
+    ),
+    c as (
+      select c.* from ${raw}.customer c, cut
+      where c.create_date <= cut.as_of
+         or c.customer_id in (select customer_id from r) or c.customer_id in (select customer_id from p)
+    ),
     m as (
       select c.customer_id, coalesce(r.n, 0) as n, coalesce(p.revenue, 0) as revenue, r.first_day, r.last_day,
              case when r.n is null then 1 else greatest(1, (r.last_day - r.first_day + 1) / 30.4375) end as months
-      from ${raw}.customer c left join r using (customer_id) left join p using (customer_id)
+      from c left join r using (customer_id) left join p using (customer_id)
     )
     select customer_id::int as customer_id,
            n::int as total_rentals,
