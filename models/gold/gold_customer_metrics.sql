@@ -8,13 +8,18 @@
     )
 }}
 {#-
-  One row per customer of dim_customer, customers without rentals included with zero counts.
-  Rentals and payments are aggregated separately, each to one row per customer, before either is
+  One row per customer of dim_customer as of as_of_date, customers without rentals included with zero
+  counts. Rentals and payments are aggregated separately, each to one row per customer, before either is
   joined to the customer: joining both facts first would repeat every payment once per rental.
+
+  gl_created_time is when the customer first appeared in the data (created, or first rented or paid, the
+  earliest), gl_updated_time the last time a measure changed (the latest rental or payment, or the
+  creation); both UTC, both as of as_of_date, so rebuilds of the same data give the same times.
+  snap_customer_metrics keeps the earlier versions of each row (gold_customer_metrics_history).
 -#}
 
 with customers as (
-    select customer_id from {{ ref('dim_customer') }}
+    select customer_id, created_date from {{ ref('dim_customer') }}
 ),
 
 rentals as (
@@ -22,7 +27,9 @@ rentals as (
         customer_id,
         count(*)                as total_rentals,
         min(rental_date)        as first_rental_date,
-        max(rental_date)        as last_rental_date
+        max(rental_date)        as last_rental_date,
+        min(rented_at)          as first_rented_at,
+        max(rented_at)          as last_rented_at
     from {{ ref('fct_rental') }}
     group by customer_id
 ),
@@ -30,13 +37,33 @@ rentals as (
 payments as (
     select
         customer_id,
-        sum(amount)             as total_revenue
+        sum(amount)             as total_revenue,
+        min(paid_at)            as first_paid_at,
+        max(paid_at)            as last_paid_at
     from {{ ref('fct_payment') }}
     group by customer_id
 ),
 
 rfm as (
     select customer_id, customer_score from {{ ref('gold_customer_rfm') }}
+),
+
+appearances as (
+    select
+        customers.customer_id,
+        least(
+            customers.created_date::timestamp,
+            (rentals.first_rented_at at time zone 'UTC'),
+            (payments.first_paid_at at time zone 'UTC')
+        )                                                     as first_seen_at,
+        greatest(
+            customers.created_date::timestamp,
+            (rentals.last_rented_at at time zone 'UTC'),
+            (payments.last_paid_at at time zone 'UTC')
+        )                                                     as last_changed_at
+    from customers
+    left join rentals on rentals.customer_id = customers.customer_id
+    left join payments on payments.customer_id = customers.customer_id
 ),
 
 measures as (
@@ -51,11 +78,14 @@ measures as (
             1,
             coalesce((rentals.last_rental_date - rentals.first_rental_date + 1) / 30.4375, 1)
         )                                                     as active_months,
-        coalesce(rfm.customer_score, 0)                       as customer_score
+        coalesce(rfm.customer_score, 0)                       as customer_score,
+        appearances.first_seen_at,
+        appearances.last_changed_at
     from customers
     left join rentals on rentals.customer_id = customers.customer_id
     left join payments on payments.customer_id = customers.customer_id
     left join rfm on rfm.customer_id = customers.customer_id
+    left join appearances on appearances.customer_id = customers.customer_id
 )
 
 select
@@ -75,8 +105,8 @@ select
     customer_score::numeric(8,2)                                          as customer_score,
     ({{ customer_tier('total_revenue') }})::varchar(20)                   as customer_tier,
     ({{ customer_tier('total_revenue') }}) in ('Platinum', 'Gold')        as is_high_value,
-    (now() at time zone 'UTC')::timestamp                                 as gl_created_time,
-    (now() at time zone 'UTC')::timestamp                                 as gl_updated_time,
+    first_seen_at::timestamp                                              as gl_created_time,
+    last_changed_at::timestamp                                            as gl_updated_time,
     true                                                                  as gl_is_current
 from measures
 order by customer_id

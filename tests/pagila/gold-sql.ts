@@ -77,6 +77,8 @@ export interface MetricsRow {
   avg_rentals_per_month: string;
   customer_tier: string;
   is_high_value: boolean;
+  gl_created_time: string;
+  gl_updated_time: string;
 }
 
 export async function goldRows(adapter: Adapter, goldSchema: string, where = 'true'): Promise<MetricsRow[]> {
@@ -84,7 +86,7 @@ export async function goldRows(adapter: Adapter, goldSchema: string, where = 'tr
     select customer_id, total_rentals, total_revenue::text as total_revenue, avg_rental_value::text as avg_rental_value,
            first_rental_date::text as first_rental_date, last_rental_date::text as last_rental_date,
            customer_lifetime_value::text as customer_lifetime_value, avg_rentals_per_month::text as avg_rentals_per_month,
-           customer_tier, is_high_value
+           customer_tier, is_high_value, gl_created_time::text as gl_created_time, gl_updated_time::text as gl_updated_time
     from ${quoteIdent(goldSchema)}.gl_customer_metrics where ${where} order by customer_id`);
   return result.rows;
 }
@@ -94,7 +96,9 @@ export async function goldRows(adapter: Adapter, goldSchema: string, where = 'tr
  * README.md ("The Pagila project"), as of a date (default: the day of the latest rental or payment):
  * rentals and payments up to the end of that day (UTC), customers created by then or active by then;
  * dates in UTC; active months = greatest(1, (last − first + 1) / 30.4375); CLV = revenue / active
- * months × 24; tiers at 100 / 50 / 20.
+ * months × 24; tiers at 100 / 50 / 20;
+ * gl_created_time = the earliest of creation, first rental and first payment, gl_updated_time = the
+ * latest of creation, last rental and last payment.
  */
 export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true', asOf?: string): Promise<MetricsRow[]> {
   const raw = quoteIdent(rawSchema);
@@ -109,11 +113,13 @@ export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true
     r as (
       select customer_id, count(*) as n,
              min((rental_date at time zone 'UTC')::date) as first_day,
-             max((rental_date at time zone 'UTC')::date) as last_day
+             max((rental_date at time zone 'UTC')::date) as last_day,
+             min(rental_date at time zone 'UTC') as first_at, max(rental_date at time zone 'UTC') as last_at
       from rental group by customer_id
     ),
     p as (
-      select customer_id, sum(amount) as revenue
+      select customer_id, sum(amount) as revenue,
+             min(payment_date at time zone 'UTC') as first_at, max(payment_date at time zone 'UTC') as last_at
       from payment group by customer_id
     ),
     c as (
@@ -122,8 +128,10 @@ export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true
          or c.customer_id in (select customer_id from r) or c.customer_id in (select customer_id from p)
     ),
     m as (
-      select c.customer_id, coalesce(r.n, 0) as n, coalesce(p.revenue, 0) as revenue, r.first_day, r.last_day,
-             case when r.n is null then 1 else greatest(1, (r.last_day - r.first_day + 1) / 30.4375) end as months
+      select c.customer_id, c.create_date, coalesce(r.n, 0) as n, coalesce(p.revenue, 0) as revenue, r.first_day, r.last_day,
+             case when r.n is null then 1 else greatest(1, (r.last_day - r.first_day + 1) / 30.4375) end as months,
+             least(c.create_date::timestamp, r.first_at, p.first_at) as created,
+             greatest(c.create_date::timestamp, r.last_at, p.last_at) as updated
       from c left join r using (customer_id) left join p using (customer_id)
     )
     select customer_id::int as customer_id,
@@ -136,7 +144,9 @@ export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true
            to_char(n / months, 'FM990.00') as avg_rentals_per_month,
            case when revenue >= 100 then 'Platinum' when revenue >= 50 then 'Gold' when revenue >= 20 then 'Silver' else 'Bronze' end
              as customer_tier,
-           revenue >= 50 as is_high_value
+           revenue >= 50 as is_high_value,
+           to_char(created, 'YYYY-MM-DD HH24:MI:SS') as gl_created_time,
+           to_char(updated, 'YYYY-MM-DD HH24:MI:SS') as gl_updated_time
     from m where ${where} order by customer_id`);
   return result.rows;
 }

@@ -35,13 +35,13 @@ export function tempDir(prefix: string): string {
 }
 
 /**
- * A copy of the Pagila project (project.yml, models, macros, singular tests, seeds) in a new temp
+ * A copy of the Pagila project (project.yml, models, macros, snapshots, singular tests, seeds) in a new temp
  * directory; `seedsFrom` replaces the committed seeds with other CSVs (e.g. generated at scale 10).
  */
 export function copyPagilaProject(seedsFrom: string = SEEDS_DIR): string {
   const dir = tempDir('pagila');
   fs.copyFileSync(path.join(REPO_ROOT, 'project.yml'), path.join(dir, 'project.yml'));
-  for (const sub of ['models', 'macros', 'tests/sql', 'dashboards']) {
+  for (const sub of ['models', 'macros', 'snapshots', 'tests/sql', 'dashboards']) {
     fs.cpSync(path.join(REPO_ROOT, sub), path.join(dir, sub), { recursive: true });
   }
   fs.mkdirSync(path.join(dir, 'seeds'));
