@@ -83,7 +83,7 @@ export const ERROR_CODES: Record<string, ErrorCodeEntry> = {
   STR207: { meaning: 'unknown source', raisedIn: ['render/resolve-dependencies.ts', 'render/exposure-nodes.ts'] },
   STR208: { meaning: 'ref to a disabled node', raisedIn: ['render/resolve-dependencies.ts', 'render/exposure-nodes.ts'] },
   STR210: { meaning: 'syntax error in a macro file', raisedIn: ['render/renderer.ts'] },
-  STR211: { meaning: 'two macros of one project (or package) share a name', raisedIn: ['render/renderer.ts'] },
+  STR211: { meaning: 'two macros of one project (or package) share a name', raisedIn: ['render/macro-files.ts'] },
   STR220: { meaning: 'nothing to compile for a node', raisedIn: ['render/compile-node.ts'] },
   STR240: { meaning: 'not a unit test', raisedIn: ['render/compile-unit-test.ts'] },
   STR241: { meaning: 'a unit test misses an input its model reads', raisedIn: ['render/compile-unit-test.ts'] },
