@@ -12,6 +12,8 @@
   counts. Rentals and payments are aggregated separately, each to one row per customer, before either is
   joined to the customer: joining both facts first would repeat every payment once per rental.
 
+  customer_lifetime_value is the churn-aware prediction of gold_customer_predictions (the current fit at
+  as_of_date): the revenue expected over the next clv_horizon_months months; 0 without rentals.
   gl_created_time is when the customer first appeared in the data (created, or first rented or paid, the
   earliest), gl_updated_time the last time a measure changed (the latest rental or payment, or the
   creation); both UTC, both as of as_of_date, so rebuilds of the same data give the same times.
@@ -48,6 +50,12 @@ rfm as (
     select customer_id, customer_score from {{ ref('gold_customer_rfm') }}
 ),
 
+predictions as (
+    select customer_id, predicted_revenue
+    from {{ ref('gold_customer_predictions') }}
+    where fit_name = 'current' and is_as_of_date
+),
+
 appearances as (
     select
         customers.customer_id,
@@ -79,12 +87,14 @@ measures as (
             coalesce((rentals.last_rental_date - rentals.first_rental_date + 1) / 30.4375, 1)
         )                                                     as active_months,
         coalesce(rfm.customer_score, 0)                       as customer_score,
+        coalesce(predictions.predicted_revenue, 0)            as predicted_revenue,
         appearances.first_seen_at,
         appearances.last_changed_at
     from customers
     left join rentals on rentals.customer_id = customers.customer_id
     left join payments on payments.customer_id = customers.customer_id
     left join rfm on rfm.customer_id = customers.customer_id
+    left join predictions on predictions.customer_id = customers.customer_id
     left join appearances on appearances.customer_id = customers.customer_id
 )
 
@@ -99,8 +109,7 @@ select
     end)::numeric(5,2)                                                    as avg_rental_value,
     last_rental_date::date                                                as last_rental_date,
     first_rental_date::date                                               as first_rental_date,
-    round(total_revenue / active_months * {{ var('clv_horizon_months', 24) }}, 2)::numeric(10,2)
-                                                                          as customer_lifetime_value,
+    predicted_revenue::numeric(10,2)                                      as customer_lifetime_value,
     round(total_rentals / active_months, 2)::numeric(5,2)                 as avg_rentals_per_month,
     customer_score::numeric(8,2)                                          as customer_score,
     ({{ customer_tier('total_revenue') }})::varchar(20)                   as customer_tier,

@@ -65,7 +65,11 @@ export async function rawTotals(adapter: Adapter, rawSchema: string): Promise<To
   return result.rows[0];
 }
 
-/** The gl_customer_metrics columns compared below, every value as text (dates as YYYY-MM-DD). */
+/**
+ * The gl_customer_metrics columns compared below, every value as text (dates as YYYY-MM-DD). Not
+ * customer_lifetime_value: it is a model's prediction, checked against
+ * analytics-reference.ts with the parameters the model learned.
+ */
 export interface MetricsRow {
   customer_id: number;
   total_rentals: number;
@@ -73,7 +77,6 @@ export interface MetricsRow {
   avg_rental_value: string;
   first_rental_date: string | null;
   last_rental_date: string | null;
-  customer_lifetime_value: string;
   avg_rentals_per_month: string;
   customer_tier: string;
   is_high_value: boolean;
@@ -85,7 +88,7 @@ export async function goldRows(adapter: Adapter, goldSchema: string, where = 'tr
   const result = await adapter.query<MetricsRow>(`
     select customer_id, total_rentals, total_revenue::text as total_revenue, avg_rental_value::text as avg_rental_value,
            first_rental_date::text as first_rental_date, last_rental_date::text as last_rental_date,
-           customer_lifetime_value::text as customer_lifetime_value, avg_rentals_per_month::text as avg_rentals_per_month,
+           avg_rentals_per_month::text as avg_rentals_per_month,
            customer_tier, is_high_value, gl_created_time::text as gl_created_time, gl_updated_time::text as gl_updated_time
     from ${quoteIdent(goldSchema)}.gl_customer_metrics where ${where} order by customer_id`);
   return result.rows;
@@ -95,8 +98,7 @@ export async function goldRows(adapter: Adapter, goldSchema: string, where = 'tr
  * The same columns from the raw rental, payment and customer tables, following the spec of
  * README.md ("The Pagila project"), as of a date (default: the day of the latest rental or payment):
  * rentals and payments up to the end of that day (UTC), customers created by then or active by then;
- * dates in UTC; active months = greatest(1, (last − first + 1) / 30.4375); CLV = revenue / active
- * months × 24; tiers at 100 / 50 / 20;
+ * dates in UTC; active months = greatest(1, (last − first + 1) / 30.4375); tiers at 100 / 50 / 20;
  * gl_created_time = the earliest of creation, first rental and first payment, gl_updated_time = the
  * latest of creation, last rental and last payment.
  */
@@ -140,7 +142,6 @@ export async function rawRows(adapter: Adapter, rawSchema: string, where = 'true
            to_char(case when n = 0 then 0 else revenue / n end, 'FM990.00') as avg_rental_value,
            first_day::text as first_rental_date,
            last_day::text as last_rental_date,
-           to_char(revenue / months * 24, 'FM99999990.00') as customer_lifetime_value,
            to_char(n / months, 'FM990.00') as avg_rentals_per_month,
            case when revenue >= 100 then 'Platinum' when revenue >= 50 then 'Gold' when revenue >= 20 then 'Silver' else 'Bronze' end
              as customer_tier,

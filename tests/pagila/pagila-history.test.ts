@@ -29,6 +29,13 @@ interface HistoryRow {
   gl_is_current: boolean;
 }
 
+interface Transition {
+  month_start: string;
+  from_tier: string;
+  to_tier: string;
+  customers: number;
+}
+
 describeEachEngine('pagila history: three month ends', (engine) => {
   let schema: string;
   let target: TargetConfig;
@@ -38,6 +45,7 @@ describeEachEngine('pagila history: three month ends', (engine) => {
   const gold: MetricsRow[][] = [];
   const expected: MetricsRow[][] = [];
   let history: HistoryRow[] = [];
+  let transitions: Transition[] = [];
 
   async function withDb<T>(fn: (adapter: Adapter) => Promise<T>): Promise<T> {
     const adapter = await openAdapter(target);
@@ -69,6 +77,12 @@ describeEachEngine('pagila history: three month ends', (engine) => {
                   gl_created_time::text as gl_created_time, gl_valid_from::text as gl_valid_from,
                   gl_valid_to::text as gl_valid_to, gl_is_current
            from ${quoteIdent(`${schema}_gold`)}.gold_customer_metrics_history order by customer_id, version_number`,
+        )
+      ).rows;
+      transitions = (
+        await adapter.query<Transition>(
+          `select month_start::text as month_start, from_tier, to_tier, customers
+           from ${quoteIdent(`${schema}_gold`)}.gold_tier_transitions order by 1, 2, 3`,
         )
       ).rows;
     });
@@ -132,5 +146,20 @@ describeEachEngine('pagila history: three month ends', (engine) => {
     expect(after).toMatchObject({ gl_is_current: true, customer_tier: lastBuild.customer_tier, gl_valid_to: null });
     expect([before.gl_created_time, after.gl_created_time, lastBuild.gl_created_time]).toEqual(Array(3).fill(firstBuild.gl_created_time));
     expect(MONTH_ENDS.map((date) => `${date} 00:00:00`)).toContain(after.gl_valid_from);
+  });
+
+  it('counts the monthly tier transitions of the history', () => {
+    const tierOf = (rows: MetricsRow[]) => new Map(rows.map((row) => [row.customer_id, row.customer_tier]));
+    for (const [i, month] of [[1, '2022-11-01'], [2, '2022-12-01']] as const) {
+      const before = tierOf(gold[i - 1]);
+      const counts = new Map<string, number>();
+      for (const row of gold[i]) {
+        const key = `${before.get(row.customer_id) ?? 'New'}>${row.customer_tier}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      const found = new Map(transitions.filter((t) => t.month_start === month).map((t) => [`${t.from_tier}>${t.to_tier}`, t.customers]));
+      expect(found, month).toEqual(counts);
+      expect([...found.keys()].some((key) => key.split('>')[0] !== key.split('>')[1] && !key.startsWith('New')), month).toBe(true);
+    }
   });
 });

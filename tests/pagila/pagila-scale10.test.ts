@@ -3,7 +3,8 @@
  * the CSVs are loaded by `strata seed` into a source schema of their own (a target of the copied
  * project whose schema is not the build's), then `strata build --select +gold` builds from that
  * schema through the var `pagila_source_schema`, with the gold tests, and gold is checked against
- * the CSVs and the raw tables.
+ * the CSVs and the raw tables; the back-tests must meet their targets at this scale too (AUC
+ * >= 0.75, MAE below the naive baseline), and agree with analytics-reference.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,15 @@ import { openAdapter } from '../../compiler/adapters/open-adapter.js';
 import type { PostgresTarget } from '../../compiler/project/target.js';
 import { testPostgresUrl, uniqueSchema } from '../support/engines.js';
 import { goldTierCounts, goldTotals, rawRows, goldRows, rawTierCounts, rawTotals } from './gold-sql.js';
+import { loadActivity } from './analytics-reference.js';
+import {
+  churnBacktest,
+  clvBacktest,
+  compareChurnBacktest,
+  compareChurnModelCounts,
+  compareCurrentPredictions,
+  parametersOf,
+} from './analytics-checks.js';
 import {
   copyPagilaProject,
   csvFigures,
@@ -115,6 +125,25 @@ describe.skipIf(!url)('pagila project at scale 10 [postgres]', () => {
       expect(tiers).toEqual(await rawTierCounts(adapter, rawSchema));
       for (const count of Object.values(tiers)) expect(count).toBeGreaterThan(0);
       expect(await goldRows(adapter, goldSchema)).toEqual(await rawRows(adapter, rawSchema));
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it('meets the back-test thresholds at scale 10, as the CSVs recompute them', async () => {
+    const adapter = await openAdapter(target('check', schema));
+    try {
+      const churn = await churnBacktest(adapter, goldSchema);
+      const clv = await clvBacktest(adapter, goldSchema);
+      for (const population of ['all_customers', 'active_customers']) {
+        expect(Number(churn.get(population)!.auc), population).toBeGreaterThanOrEqual(0.75);
+        expect(Number(clv.get(population)!.mae_ratio), population).toBeLessThan(1);
+      }
+      const activity = loadActivity(dataDir);
+      const parameters = parametersOf(activity);
+      expect(await compareChurnModelCounts(adapter, goldSchema, activity, parameters)).toEqual([]);
+      expect(await compareChurnBacktest(adapter, goldSchema, activity, parameters)).toEqual([]);
+      expect(await compareCurrentPredictions(adapter, goldSchema, activity, parameters)).toEqual([]);
     } finally {
       await adapter.close();
     }
