@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import pc from 'picocolors';
+import picocolors from 'picocolors';
 import { openAdapter } from '../adapters/adapter.js';
 import { dbtSources } from '../artifacts/dbt-sources.js';
 import type { Reporter } from '../report/reporter.js';
@@ -18,7 +18,11 @@ export interface FreshnessArgs extends CommonArgs {
   output?: string;
 }
 
+/** Colors for the console only: `--log-format json` gets plain text. */
+let pc: ReturnType<typeof picocolors.createColors> = picocolors;
+
 export async function sourceFreshnessCommand(args: FreshnessArgs, reporter: Reporter): Promise<number> {
+  pc = args.logFormat === 'json' ? picocolors.createColors(false) : picocolors;
   const started = Date.now();
   const session = openSession(args, reporter);
   const { project, parsed } = session;
