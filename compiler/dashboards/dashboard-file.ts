@@ -48,6 +48,8 @@ const tileEntry = z
     compare: z.string().optional(),
     compare_per: z.string().optional(),
     compare_label: z.string().optional(),
+    /** A rise shown red and a fall green (churned customers, late returns). */
+    lower_is_better: z.boolean().optional(),
     agg: z.enum(['sum', 'avg', 'min', 'max', 'count']).optional(),
     format: z.enum(['number', 'integer', 'currency', 'percent']).optional(),
     // charts

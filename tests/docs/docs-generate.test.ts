@@ -95,7 +95,9 @@ describeEachEngine('strata docs generate on Pagila', (engine) => {
   it("embeds each dashboard query's rows as the database returns them, each dashboard an exposure", async () => {
     const manifest = read('manifest.json');
     const dashboards = readDashboards(path.join(projectDir, 'target'));
-    expect(dashboards.map((d) => d.name).sort()).toEqual(['customer_health', 'segments']);
+    const files = fs.readdirSync(path.join(projectDir, 'dashboards')).map((file) => file.replace(/\.yml$/, ''));
+    expect(dashboards.map((d) => d.name).sort()).toEqual(files.sort());
+    expect(files).toEqual(expect.arrayContaining(['customer_health', 'segments']));
     for (const dashboard of dashboards) {
       expect(manifest.exposures[dashboard.exposureId]).toMatchObject({ type: 'dashboard', original_file_path: `dashboards/${dashboard.name}.yml` });
       for (const query of dashboard.queries) {

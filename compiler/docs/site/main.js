@@ -165,9 +165,9 @@ function legend() {
 function wire() {
   $('project-name').textContent = `${data.projectName} docs`;
   const dashboards = data.dashboards ?? [];
-  // A few dashboards are links in the bar; more are a list to choose from, so the bar stays one line.
+  // One or two dashboards are links in the bar; more are a list to choose from, so the bar stays one line.
   $('dashboard-links').innerHTML =
-    dashboards.length <= 4
+    dashboards.length <= 2
       ? dashboards.map((d) => `<a href="#!/dashboard/${encodeURIComponent(d.name)}" data-view="dashboard:${escapeHtml(d.name)}">${escapeHtml(d.title)}</a>`).join('')
       : `<select id="dashboard-menu" aria-label="Dashboards"><option value="">Dashboards (${dashboards.length})…</option>${dashboards.map((d) => `<option value="${escapeHtml(d.name)}">${escapeHtml(d.title)}</option>`).join('')}</select>`;
   $('dashboard-menu')?.addEventListener('change', (event) => event.target.value && (location.hash = `#!/dashboard/${encodeURIComponent(event.target.value)}`));

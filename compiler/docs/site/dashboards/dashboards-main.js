@@ -123,7 +123,7 @@ function drawKpi(tile, rows, body) {
   const change =
     data.change === null
       ? data.compare === null ? '' : `<div class="kpi-compare">${escapeHtml(tile.compare_label ?? 'before')}: <span class="kpi-previous">${escapeHtml(formatValue(data.compare, tile.format))}</span></div>`
-      : `<div class="kpi-compare"><span class="kpi-change ${data.change >= 0 ? 'up' : 'down'}">${data.change >= 0 ? '▲' : '▼'} ${escapeHtml(formatValue(Math.abs(data.change), 'percent'))}</span> ${escapeHtml(tile.compare_label ?? 'vs before')}: <span class="kpi-previous" data-value="${data.compare}">${escapeHtml(formatValue(data.compare, tile.format))}</span></div>`;
+      : `<div class="kpi-compare"><span class="kpi-change ${data.change >= 0 ? 'up' : 'down'}${(data.change >= 0) === Boolean(tile.lower_is_better) && data.change !== 0 ? ' worse' : ' better'}">${data.change >= 0 ? '▲' : '▼'} ${escapeHtml(formatValue(Math.abs(data.change), 'percent'))}</span> ${escapeHtml(tile.compare_label ?? 'vs before')}: <span class="kpi-previous" data-value="${data.compare}">${escapeHtml(formatValue(data.compare, tile.format))}</span></div>`;
   body.innerHTML = `<div class="kpi-value" data-value="${data.value === null ? '' : data.value}">${escapeHtml(formatValue(data.value, tile.format))}</div>${change}`;
 }
 
