@@ -115,7 +115,7 @@ function fastState(state: ProjectState, changes: ChangeSet): ProjectState | unde
     if (problems.length > 0) throw new StrataError(problems);
     if (!node || !template) return undefined;
     const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
-    const names = (n: ManifestNode) => [n.refs.map((r) => `${r.package ?? ''}.${r.name}`), n.sources.map((s) => `${s.source}.${s.table}`)];
+    const names = (n: ManifestNode) => [n.refs.map((r) => `${r.package ?? ''}.${r.name}.${r.version ?? ''}`), n.sources.map((s) => `${s.source}.${s.table}`)];
     if (!same(node.config, old.config) || !same(names(node), names(old))) return undefined;
     updates.push({ old, next: node, template });
   }
