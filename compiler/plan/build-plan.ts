@@ -12,7 +12,7 @@ export type Step =
   | { kind: 'snapshot'; id: NodeId; after: NodeId[] }
   /** `batch`: the tests answered by one query on their model with this one (plan/test-batches.ts). */
   | { kind: 'test'; id: NodeId; after: NodeId[]; batch?: NodeId[] }
-  /** A unit test: runs before its model (in `build`, the model waits for it) and reads no relation. */
+  /** A unit test: runs before its model (in `build`, the model waits for it), after its model's parents. */
   | { kind: 'unit'; id: NodeId; after: NodeId[] };
 
 /** A relation the plan reads but does not build: it must exist before anything runs. */
@@ -40,8 +40,9 @@ const KINDS: Record<Command, ReadonlySet<ManifestNode['resourceType']>> = {
 /**
  * Turns a selection into steps. Ephemeral models are not steps (they are inlined). In `build`, a
  * model's tests gate its children: a child waits for the tests of its parent, so a failing test skips it.
- * Unit tests wait for nothing (their inputs are literal rows, so they add no upstream relation to check),
- * and in `build` their model waits for them: a failing unit test skips the model and its descendants.
+ * Unit tests wait for the steps that build their model's parents (their literal rows take those
+ * relations' column types; they add no upstream relation to check), and in `build` their model waits for
+ * them: a failing unit test skips the model and its descendants.
  *
  * @example buildPlan(manifest, dag, selection.ids, 'build').steps.map((s) => s.kind)  // ['seed', 'materialize', 'test', ...]
  */
@@ -68,9 +69,15 @@ export function buildPlan(manifest: Manifest, dag: Dag, selected: readonly NodeI
     return [...found];
   };
 
-  // A unit test waits for nothing: its inputs are literal rows.
+  // A unit test's inputs are literal rows, typed by the columns of the relations they stand for when
+  // those exist: it waits for the steps that build its model's parents, so the types it reads do not
+  // depend on which thread got there first (it never waits for its model, which waits for it).
+  const unitWaits = (id: NodeId) => {
+    const model = manifest.nodes[id].unitTest?.model;
+    return model ? nearestSteps(model).filter((step) => step !== id) : [];
+  };
   const after = new Map<NodeId, Set<NodeId>>(
-    chosen.map((id) => [id, new Set(manifest.nodes[id].resourceType === 'unit_test' ? [] : nearestSteps(id))]),
+    chosen.map((id) => [id, new Set(manifest.nodes[id].resourceType === 'unit_test' ? unitWaits(id) : nearestSteps(id))]),
   );
 
   if (command === 'build') {

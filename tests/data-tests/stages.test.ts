@@ -61,7 +61,7 @@ describe('unit test inputs as literal rows', () => {
 });
 
 describe('unit tests in the plan', () => {
-  it('build: unit tests wait for nothing, their model waits for them; test: no upstream relation to check', () => {
+  it('build: unit tests wait for the steps that build their inputs, their model waits for them; test: no upstream relation to check', () => {
     const dir = copyFixture('quality');
     writeFiles(dir, {
       'models/_unit.yml': `version: 2
@@ -84,6 +84,16 @@ unit_tests:
     expect(step(unit)).toEqual({ kind: 'unit', id: unit, after: [] });
     expect(step('model.quality.customer_totals').after).toContain(unit);
     expect(build.steps.findIndex((s) => s.id === unit)).toBeLessThan(build.steps.findIndex((s) => s.id === 'model.quality.customer_totals'));
+
+    // With its parents in the build, the unit test waits for them: it types its literal rows by their
+    // columns, which must not depend on which thread got there first.
+    const withParents = buildPlan(parsed.manifest, dag, selectNodes(parsed.manifest, dag, { select: ['+customer_totals'] }).ids, 'build');
+    const parents = parsed.manifest.nodes['model.quality.customer_totals']!.dependsOn.nodes.filter((id) => withParents.steps.some((s) => s.id === id));
+    expect(parents.length).toBeGreaterThan(0);
+    const unitStep = withParents.steps.find((s) => s.id === unit)!;
+    for (const parent of parents) expect(unitStep.after).toContain(parent);
+    expect(unitStep.after).not.toContain('model.quality.customer_totals');
+    expect(withParents.steps.find((s) => s.id === 'model.quality.customer_totals')!.after).toContain(unit);
 
     const test = buildPlan(parsed.manifest, dag, selectNodes(parsed.manifest, dag, { select: ['test_type:unit'] }).ids, 'test');
     expect(test.steps.map((s) => s.kind)).toEqual(['unit']);
