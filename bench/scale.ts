@@ -17,12 +17,13 @@
  * Postgres: STRATA_BENCH_PG_URL, else a throwaway server from .ci/postgres-server.sh. Data: generated
  * with bench/generate-pagila.ts under bench/.out/ when missing.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuModel, findRepositoryRoot, median, writeMarkedSection } from './bench-report.js';
+import { type BenchProject, prepareProject, serverVersion, startPostgres, strataBin } from './pagila-database.js';
 
 interface Sample {
   seconds: number;
@@ -37,7 +38,6 @@ interface Row {
 }
 
 const root = findRepositoryRoot();
-const out = join(root, 'bench', '.out');
 
 function main(): void {
   const { values } = parseArgs({
@@ -58,7 +58,7 @@ function main(): void {
   const loads = [load()];
   try {
     const rows: Row[] = [];
-    const big = prepareProject(server.url, scale);
+    const big = prepareProject(server.url, scale, log);
     log(`scale ${scale}: project in ${big.dir}`);
     rows.push(measureSeed(big, scale, runs, baseline));
     loads.push(load());
@@ -68,7 +68,7 @@ function main(): void {
     // A 6-row model: the time is the command's own, with every seed CSV of this scale in the project.
     rows.push(compare(`fixed cost, scale ${scale}: \`build --select brz_language\``, ['build', '--select', 'brz_language'], big, innerRuns, baseline));
     loads.push(load());
-    const small = prepareProject(server.url, 1);
+    const small = prepareProject(server.url, 1, log);
     run(strataBin(), ['build'], small);
     const inner = compare('inner loop, scale 1: `build --select gold_customer_metrics`', ['build', '--select', 'gold_customer_metrics'], small, innerRuns, baseline);
     inner.psql = replayRun(small, 'gold_customer_metrics', innerRuns);
@@ -82,30 +82,6 @@ function main(): void {
   } finally {
     server.stop();
   }
-}
-
-interface BenchProject {
-  dir: string;
-  url: string;
-  env: NodeJS.ProcessEnv;
-}
-
-/** The repository's Pagila project with the seeds of `scale`, on a fresh database of its own. */
-function prepareProject(serverUrl: string, scale: number): BenchProject {
-  const dir = join(out, `scale-${scale}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  for (const part of ['models', 'macros', 'tests/sql', 'project.yml']) cpSync(join(root, part), join(dir, part), { recursive: true });
-  const data = scale === 1 ? join(root, 'seeds') : join(out, `pagila-${scale}`);
-  if (!existsSync(join(data, 'rental.csv'))) {
-    log(`generating Pagila at scale ${scale} into ${data}`);
-    execFileSync(process.execPath, [join(root, 'dist', 'bench', 'generate-pagila.js'), '--scale', String(scale), '--out', data], { stdio: 'inherit' });
-  }
-  cpSync(data, join(dir, 'seeds'), { recursive: true });
-  const database = `strata_bench_s${scale}`;
-  execFileSync('psql', [serverUrl, '-qc', `drop database if exists ${database}`, '-c', `create database ${database}`], { stdio: 'ignore' });
-  const url = serverUrl.replace(/\/[^/?]*(\?.*)?$/, `/${database}$1`);
-  return { dir, url, env: { ...process.env, STRATA_POSTGRES_URL: url, NO_COLOR: '1' } };
 }
 
 function measureSeed(project: BenchProject, scale: number, runs: number, baseline: string | undefined): Row {
@@ -183,18 +159,6 @@ function render(rows: Row[], scale: number, runs: number, innerRuns: number, wit
   return lines.join('\n');
 }
 
-function strataBin(): string {
-  return join(root, 'bin', 'strata.js');
-}
-
-function serverVersion(url: string): string {
-  try {
-    return execFileSync('psql', [url, '-Atc', 'show server_version'], { encoding: 'utf8' }).trim().split(' ')[0] ?? '?';
-  } catch {
-    return '?';
-  }
-}
-
 function folderBytes(dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isFile() ? statSync(join(dir, e.name)).size : 0), 0);
 }
@@ -217,15 +181,6 @@ function mebibytes(bytes: number): string {
 
 function log(message: string): void {
   process.stderr.write(`[bench:scale] ${message}\n`);
-}
-
-function startPostgres(): { url: string; stop(): void } {
-  const given = process.env.STRATA_BENCH_PG_URL?.trim();
-  if (given) return { url: given, stop: () => {} };
-  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-pg-'));
-  const script = join(root, '.ci', 'postgres-server.sh');
-  const url = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n').pop()!;
-  return { url, stop: () => void execFileSync('bash', [script, 'stop', dir], { stdio: 'ignore' }) };
 }
 
 main();
