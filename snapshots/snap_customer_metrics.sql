@@ -6,6 +6,8 @@
   The predictions and the score (customer_lifetime_value, customer_score) are kept with each version as
   they were then, but do not make a version of their own: they move with every build.
   Read it through gold_customer_metrics_history.
+  Snapshots take no `indexes` config: the index that answers "one customer's history" (a lookup by
+  customer_id through the view) is made by a post-hook, with fresh statistics for the planner.
 -#}
 {% snapshot snap_customer_metrics %}
 {{
@@ -13,7 +15,11 @@
         unique_key='customer_id',
         strategy='check',
         check_cols=['total_rentals', 'total_revenue', 'first_rental_date', 'last_rental_date', 'customer_tier', 'is_high_value'],
-        updated_at='measured_at'
+        updated_at='measured_at',
+        post_hook=[
+            'create index if not exists {{ this.identifier }}_customer_id_idx on {{ this }} (customer_id)',
+            'analyze {{ this }}'
+        ]
     )
 }}
 select
