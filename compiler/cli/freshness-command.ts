@@ -28,15 +28,15 @@ export async function sourceFreshnessCommand(args: FreshnessArgs, reporter: Repo
   const { project, parsed } = session;
   const selection = select(session, args, reporter);
   const selected = selection.sources.map((id) => parsed.manifest.sources[id]!).filter((s) => s.freshness);
-  const checked = selected.filter((s) => s.loadedAtField);
-  for (const source of selected.filter((s) => !s.loadedAtField)) {
+  const checked = selected.filter((s) => s.loadedAtField || s.loadedAtQuery);
+  for (const source of selected.filter((s) => !s.loadedAtField && !s.loadedAtQuery)) {
     reporter.diagnostics([
       {
         code: 'STR451',
         severity: 'warn',
         message: `source ${source.sourceName}.${source.name} has a freshness but no loaded_at_field: not checked`,
         file: source.path,
-        hint: 'add loaded_at_field: <timestamp column> to the source or the table',
+        hint: 'add loaded_at_field: <timestamp column> (or loaded_at_query: <query>) to the source or the table',
       },
     ]);
   }
@@ -44,7 +44,7 @@ export async function sourceFreshnessCommand(args: FreshnessArgs, reporter: Repo
   const output = args.output ? (isAbsolute(args.output) ? args.output : join(process.cwd(), args.output)) : join(project.root, project.paths.target, 'sources.json');
   let results: FreshnessResult[] = [];
   if (checked.length === 0) {
-    reporter.info('Nothing to do: no selected source has a freshness with a loaded_at_field');
+    reporter.info('Nothing to do: no selected source has a freshness with a loaded_at_field or loaded_at_query');
   } else {
     reporter.info(`Checking the freshness of ${checked.length} ${checked.length === 1 ? 'source' : 'sources'} on target ${pc.bold(project.target.name)}`);
     const adapter = await openAdapter(project.target, { onNotice: (m) => reporter.info(m), access: 'shared' });

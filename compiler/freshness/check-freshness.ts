@@ -42,15 +42,21 @@ export function freshnessStatus(ageSeconds: number, threshold: FreshnessThreshol
   return 'pass';
 }
 
-/** The freshness query of a source table (dbt-postgres's `collect_freshness`, its times as UTC text). */
+/**
+ * The freshness query of a source table (dbt-postgres's `collect_freshness`, its times as UTC text).
+ * With `loaded_at_query`, that query gives the time (`{{ this }}` in it is the table; no filter).
+ */
 export function freshnessSql(source: SourceTable): string {
   const relation = `${quoteIdent(source.schema)}.${quoteIdent(source.identifier)}`;
   const where = source.freshness?.filter ? `\nwhere ${source.freshness.filter}` : '';
   const iso = (value: string) => `to_char(${value}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const times = source.loadedAtQuery
+    ? `  select ((${source.loadedAtQuery.replace(/\{\{-?\s*this\s*-?\}\}/g, relation)}))::timestamptz as max_loaded_at, now() as snapshotted_at`
+    : `  select max((${source.loadedAtField})::timestamptz) as max_loaded_at, now() as snapshotted_at\n  from ${relation}${where}`;
   return (
     `select ${iso('max_loaded_at')} as max_loaded_at, ${iso('snapshotted_at')} as snapshotted_at,\n` +
     `  extract(epoch from snapshotted_at - max_loaded_at)::float8 as age_seconds\n` +
-    `from (\n  select max((${source.loadedAtField})::timestamptz) as max_loaded_at, now() as snapshotted_at\n  from ${relation}${where}\n) as freshness`
+    `from (\n${times}\n) as freshness`
   );
 }
 

@@ -167,6 +167,8 @@ export interface SourceTable {
   /** What `strata source freshness` checks (source level and table level merged); absent: not checked. */
   freshness?: FreshnessThreshold;
   loadedAtField?: string;
+  /** dbt 1.10's `loaded_at_query` (`{{ this }}` is the table), instead of loadedAtField. */
+  loadedAtQuery?: string;
   /** The description of the source the table belongs to. */
   sourceDescription?: string;
 }

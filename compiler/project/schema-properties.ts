@@ -69,6 +69,8 @@ export interface SourceTableDefinition extends YamlPlace {
   /** The source's and the table's `freshness` merged: null when turned off, absent when neither sets it. */
   freshness?: FreshnessThreshold | null;
   loadedAtField?: string;
+  /** dbt 1.10's `loaded_at_query`: SQL giving the time of the newest load (instead of loaded_at_field). */
+  loadedAtQuery?: string;
 }
 
 export interface SourceDefinition extends YamlPlace {

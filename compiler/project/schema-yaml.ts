@@ -87,7 +87,7 @@ const modelEntry = nodeEntry.extend({
 const freshnessTime = z.object({ count: z.number().int().positive().nullish(), period: z.enum(['minute', 'hour', 'day']).nullish() }).strict().nullish();
 /** dbt's `FreshnessThreshold`; null turns freshness off (for one table of a source that has it). */
 export const freshnessSchema = z.object({ warn_after: freshnessTime, error_after: freshnessTime, filter: z.string().nullish() }).strict().nullable();
-const freshnessKeys = { freshness: freshnessSchema.optional(), loaded_at_field: z.string().min(1).optional() };
+const freshnessKeys = { freshness: freshnessSchema.optional(), loaded_at_field: z.string().min(1).optional(), loaded_at_query: z.string().min(1).optional() };
 const sourceEntry = z
   .object({
     name: z.string(),
@@ -192,7 +192,7 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
   (data.sources ?? []).forEach((source, sourceIndex) => {
     const at = place(['sources', sourceIndex]);
     const sourceFreshness = freshnessOf(source, place(['sources', sourceIndex, 'freshness']), problems);
-    const sourceLoadedAt = source.config?.loaded_at_field ?? source.loaded_at_field;
+    const sourceLoadedAt = loadedAtOf(source, place(['sources', sourceIndex]), problems);
     out.sources.push({
       name: source.name,
       schema: source.schema,
@@ -212,7 +212,8 @@ function readOne(file: ProjectFile, out: SchemaProperties, problems: Diagnostic[
           tags: toList(config.tags),
           enabled: config.enabled !== false,
           freshness: mergeFreshness(sourceFreshness, tableFreshness),
-          loadedAtField: table.config?.loaded_at_field ?? table.loaded_at_field ?? sourceLoadedAt,
+          // A table's loaded_at_field or loaded_at_query replaces either of its source's.
+          ...(loadedAtOf(table, place(tablePath), problems) ?? sourceLoadedAt),
           ...place(tablePath),
         };
       }),
@@ -415,6 +416,21 @@ function freshnessOf(
   }
   if (raw.filter) result.filter = raw.filter;
   return result;
+}
+
+/** `loaded_at_field` or `loaded_at_query` of a source or table (`config:` wins); both at once is STR181. */
+function loadedAtOf(
+  entry: { loaded_at_field?: string; loaded_at_query?: string; config?: { loaded_at_field?: string; loaded_at_query?: string } },
+  at: YamlPlace,
+  problems: Diagnostic[],
+): { loadedAtField?: string; loadedAtQuery?: string } | undefined {
+  const field = entry.config?.loaded_at_field ?? entry.loaded_at_field;
+  const query = entry.config?.loaded_at_query ?? entry.loaded_at_query;
+  if (field !== undefined && query !== undefined) {
+    problems.push({ code: 'STR181', message: 'loaded_at_field and loaded_at_query are both set', ...at, hint: 'keep one: a column (or expression) of the table, or a query giving the time' });
+  }
+  if (query !== undefined) return { loadedAtQuery: query };
+  return field === undefined ? undefined : { loadedAtField: field };
 }
 
 /** dbt's merge: a table's thresholds override its source's, key by key; a table's `freshness: null` turns it off. */

@@ -1,6 +1,7 @@
 /**
  * A source table's freshness settings: the table's YAML over its source's (merged in
- * project/schema-yaml.ts), over the project's `sources:` tree (`+freshness`, `+loaded_at_field`).
+ * project/schema-yaml.ts), over the project's `sources:` tree (`+freshness`, `+loaded_at_field`,
+ * `+loaded_at_query`).
  */
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { FreshnessThreshold, SourceTable } from '../manifest/types.js';
@@ -20,8 +21,8 @@ export function sourceFreshness(
   source: SourceDefinition,
   project: Pick<Project, 'name' | 'config' | 'configFile'>,
   collect: <T>(fn: () => T) => T | undefined,
-): Pick<SourceTable, 'freshness' | 'loadedAtField' | 'sourceDescription'> {
-  const result: Pick<SourceTable, 'freshness' | 'loadedAtField' | 'sourceDescription'> = {};
+): Pick<SourceTable, 'freshness' | 'loadedAtField' | 'loadedAtQuery' | 'sourceDescription'> {
+  const result: Pick<SourceTable, 'freshness' | 'loadedAtField' | 'loadedAtQuery' | 'sourceDescription'> = {};
   if (source.description) result.sourceDescription = source.description;
   const tree = project.config.sources ?? {};
   let fromTree: Record<string, unknown> = {};
@@ -33,8 +34,11 @@ export function sourceFreshness(
   const treeFreshness = 'freshness' in fromTree ? collect(() => checkedTreeFreshness(fromTree.freshness, project.configFile)) : undefined;
   const freshness = table.freshness === undefined ? treeFreshness : mergeFreshness(treeFreshness, table.freshness);
   if (freshness && (freshness.warn_after || freshness.error_after)) result.freshness = freshness;
-  const loadedAt = table.loadedAtField ?? (typeof fromTree.loaded_at_field === 'string' ? fromTree.loaded_at_field : undefined);
-  if (loadedAt) result.loadedAtField = loadedAt;
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const loadedAtQuery = table.loadedAtField === undefined ? (table.loadedAtQuery ?? text(fromTree.loaded_at_query)) : undefined;
+  const loadedAtField = loadedAtQuery === undefined ? (table.loadedAtField ?? text(fromTree.loaded_at_field)) : undefined;
+  if (loadedAtField) result.loadedAtField = loadedAtField;
+  if (loadedAtQuery) result.loadedAtQuery = loadedAtQuery;
   return result;
 }
 

@@ -253,6 +253,9 @@ describe('sources: freshness settings', () => {
     expect(problems({ 'models/staging/_sources.yml': yaml.replace('period: day', 'period: week') })[0]).toMatch(
       /^models\/staging\/_sources.yml:9:\d+ STR102 'sources.0.freshness.error_after.period': /,
     );
+    expect(problems({ 'models/staging/_sources.yml': yaml.replace('        description: Orders as the shop writes them.', '        loaded_at_field: a\n        loaded_at_query: select now()') })).toEqual([
+      'models/staging/_sources.yml:11:9 STR181 loaded_at_field and loaded_at_query are both set',
+    ]);
     expect(problems({ 'models/staging/_sources.yml': yaml.replace('{count: 1, period: day}', '{count: 1}') })).toEqual([
       'models/staging/_sources.yml:8:7 STR181 freshness error_after needs both count and period',
     ]);

@@ -12,7 +12,7 @@ import { freshnessStatus } from '../../compiler/freshness/check-freshness.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { schemaErrors } from '../artifacts/dbt-schemas.js';
-import { projectOn, strata, withAdapter } from './cli.js';
+import { projectOn, strata, withAdapter, writeFiles } from './cli.js';
 
 type Json = Record<string, any>;
 
@@ -103,6 +103,28 @@ describeEachEngine('strata source freshness', (engine) => {
     expect(result.stdout).toContain('never (no row has a value)');
     const orders = byId(sourcesJson()).orders;
     expect(orders).toMatchObject({ status: 'error', max_loaded_at: '0001-01-01T00:00:00Z' });
+    expect(schemaErrors('sources/v3', sourcesJson())).toEqual([]);
+  });
+
+  it('loaded_at_query gives the time instead of loaded_at_field ({{ this }} is the table)', async () => {
+    await sql(`create table ${quoteIdent(schema)}.refunds (refunded_at timestamptz); insert into ${quoteIdent(schema)}.refunds values (now() - interval '10 minutes')`);
+    writeFiles(dir, {
+      'models/staging/_ledger.yml': [
+        'version: 2',
+        'sources:',
+        '  - name: ledger',
+        '    schema: "{{ target.schema }}"',
+        '    tables:',
+        '      - name: refunds',
+        '        config:',
+        "          loaded_at_query: \"select max(refunded_at) - interval '1 hour' from {{ this }}\"",
+        '          freshness: {warn_after: {count: 30, period: minute}, error_after: {count: 1, period: day}}',
+      ].join('\n'),
+    });
+    const result = await cli('--select', 'source:ledger');
+    expect(result.exitCode, result.output).toBe(0);
+    // 10 minutes old by the column, 70 by the query: a warning.
+    expect(result.stdout).toMatch(/1 of 1 WARN freshness of ledger\.refunds: last loaded 1 hour 10 minutes ago/);
     expect(schemaErrors('sources/v3', sourcesJson())).toEqual([]);
   });
 
