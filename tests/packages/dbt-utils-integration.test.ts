@@ -51,14 +51,6 @@ describeEachEngine('dbt_utils integration project', (engine) => {
     expect(Object.keys(manifest.macros)).toContain('macro.dbt_utils.star');
   });
 
-  it('strata source freshness writes a sources.json valid against sources v3 (the project declares no freshness)', async () => {
-    const freshness = await strata(['source', 'freshness', '--target', engine.name], { env, cwd: project });
-    expect(freshness.exitCode, freshness.output).toBe(0);
-    const sources = JSON.parse(fs.readFileSync(path.join(project, 'target/sources.json'), 'utf8')) as { results: unknown[] };
-    expect(schemaErrors('sources/v3', sources)).toEqual([]);
-    expect(sources.results).toEqual([]);
-  });
-
   it('builds again over its own relations: seeds read by one view swap in turn (threads 5 on Postgres)', { timeout: 600_000 }, async () => {
     const again = await strata(['build', '--target', engine.name, '--full-refresh'], { env, cwd: project, timeoutMs: 590_000 });
     expect(again.output).toMatch(/ERROR=0 SKIP=0 TOTAL=237\b/);
