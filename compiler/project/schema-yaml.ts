@@ -1,36 +1,15 @@
 import { z } from 'zod';
 import { diagnosticsCollector, type Diagnostic } from '../diagnostics/strata-error.js';
 import type { ColumnInfo, FreshnessThreshold } from '../manifest/types.js';
-import { lineAndColumn, renderDocCalls, type DocLookup } from './doc-blocks.js';
+import { lineAndColumn, renderDocCalls } from './doc-blocks.js';
 import type { ProjectFile } from './project-files.js';
 import { isPlainObject, mergeConfig } from './config-tree.js';
-import { exposureDefinitions, exposureEntry, type ExposureDefinition } from './exposure-yaml.js';
+import { exposureDefinitions, exposureEntry } from './exposure-yaml.js';
 import { parseYamlFile, validateYaml, type YamlFile } from './yaml-file.js';
 
-export type {
-  YamlPlace,
-  TestDefinition,
-  NodeProperties,
-  VersionedModel,
-  GroupDefinition,
-  SourceTableDefinition,
-  SourceDefinition,
-  UnitTestDefinition,
-  SchemaProperties,
-  DocContext,
-} from './schema-properties.js';
-import type {
-  YamlPlace,
-  TestDefinition,
-  NodeProperties,
-  VersionedModel,
-  GroupDefinition,
-  SourceTableDefinition,
-  SourceDefinition,
-  UnitTestDefinition,
-  SchemaProperties,
-  DocContext,
-} from './schema-properties.js';
+// The shapes of what this file reads, for the modules that import them from here.
+export type * from './schema-properties.js';
+import type { DocContext, NodeProperties, SchemaProperties, TestDefinition, VersionedModel, YamlPlace } from './schema-properties.js';
 
 export const TEST_CONFIG_KEYS = new Set([
   'severity', 'where', 'limit', 'tags', 'enabled', 'error_if', 'warn_if', 'store_failures', 'meta', 'fail_calc', 'alias', 'schema',
