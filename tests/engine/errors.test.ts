@@ -16,7 +16,7 @@ describe.concurrent('project errors', () => {
     const dir = brokenDag({ 'models/staging/stg_orders.sql': "select * from {{ ref('report') }}\n" });
     const result = await strata(['build', '--project-dir', dir]);
     expect(result.exitCode, result.output).toBe(2);
-    expect(result.output).toContain('dependency cycle');
+    expect(result.output).toMatch(/\berror STR301\s+.*dependency cycle/);
     for (const file of ['models/staging/stg_orders.sql', 'models/intermediate/int_orders.sql', 'models/gold/fct_orders.sql', 'models/report.sql']) {
       expect(result.output).toContain(file);
     }
@@ -31,14 +31,14 @@ describe.concurrent('project errors', () => {
     const dir = brokenDag({ 'models/report.sql': "select 1 as a\nunion all\nselect * from {{ ref('int_order') }}\n" });
     const result = await strata(['compile', '--project-dir', dir]);
     expect(result.exitCode, result.output).toBe(2);
-    expect(result.output).toMatch(/models\/report\.sql:3:15\s+error\s+\S+\s+unknown ref 'int_order'.*did you mean 'int_orders'\?/);
+    expect(result.output).toMatch(/models\/report\.sql:3:15\s+error STR205\s+unknown ref 'int_order'.*did you mean 'int_orders'\?/);
   });
 
   it('broken project.yml: file:line:col', async () => {
     const dir = brokenDag({ 'project.yml': 'name: dag\nmodels:\n  dag:\n    +materialized: [view\n' });
     const result = await strata(['ls', '--project-dir', dir]);
     expect(result.exitCode, result.output).toBe(2);
-    expect(result.output).toMatch(/project\.yml:\d+:\d+\s+error\s+\S+\s+invalid YAML/);
+    expect(result.output).toMatch(/project\.yml:\d+:\d+\s+error STR101\s+invalid YAML/);
   });
 
   it('broken schema YAML: file:line:col, reported first', async () => {
@@ -47,14 +47,32 @@ describe.concurrent('project errors', () => {
     });
     const result = await strata(['build', '--project-dir', dir]);
     expect(result.exitCode, result.output).toBe(2);
-    expect(result.stderr.split('\n')[0]).toMatch(/^models\/gold\/_gold\.yml:\d+:\d+\s+error\s+\S+\s+invalid YAML/);
+    expect(result.stderr.split('\n')[0]).toMatch(/^models\/gold\/_gold\.yml:\d+:\d+\s+error STR101\s+invalid YAML/);
   });
 
   it('a schema YAML of the wrong shape: file:line:col of the value', async () => {
     const dir = brokenDag({ 'models/gold/_gold.yml': 'version: 2\nmodels:\n  - name: dim_customers\n    columns: 5\n' });
     const result = await strata(['ls', '--project-dir', dir]);
     expect(result.exitCode, result.output).toBe(2);
-    expect(result.output).toMatch(/models\/gold\/_gold\.yml:4:14\s+error\s+\S+\s+'models\.0\.columns'/);
+    expect(result.output).toMatch(/models\/gold\/_gold\.yml:4:14\s+error STR102\s+'models\.0\.columns'/);
+  });
+
+  it('several problems in several files: every one reported at once, each with its code and place, in file order', async () => {
+    const dir = brokenDag({
+      'models/report.sql': "select * from {{ ref('int_order') }}\n",
+      'models/broken.sql': 'select 1 as id {% if %}\n',
+      'models/badcfg.sql': "{{ config(materialized='tabel') }}\nselect 1 as id\n",
+      'models/nomacro.sql': 'select {{ undefined_macro() }} as id\n',
+    });
+    const result = await strata(['compile', '--project-dir', dir]);
+    expect(result.exitCode, result.output).toBe(2);
+    const errors = result.output.split('\n').filter((line) => /\berror STR\d{3}\b/.test(line));
+    expect(errors.map((line) => /^(\S+)\s+error (STR\d{3})/.exec(line)?.slice(1).join(' '))).toEqual([
+      'models/badcfg.sql:1:11 STR121',
+      'models/broken.sql:1:22 STR201',
+      'models/nomacro.sql:1:11 STR202',
+      'models/report.sql:1:15 STR205',
+    ]);
   });
 
   it('a wrong command line is exit code 2', async () => {
