@@ -4,19 +4,30 @@ with as_of as (
     select as_of_date, as_of_end_at from {{ ref('dim_as_of_date') }}
 ),
 
-customer as (
-    select brz_customer.*
+-- The customers known by then as one set of ids, joined to the customers once (a hash semi-join): a
+-- correlated EXISTS under OR runs again for every customer (over a minute at 60,000 customers and 1.6
+-- million rentals).
+known_customer_ids as (
+    select brz_customer.customer_id
     from {{ ref('brz_customer') }} as brz_customer
     cross join as_of
     where brz_customer.created_date <= as_of.as_of_date
-       or exists (
-           select 1 from {{ ref('brz_rental') }} as rental
-           where rental.customer_id = brz_customer.customer_id and rental.rented_at < as_of.as_of_end_at
-       )
-       or exists (
-           select 1 from {{ ref('brz_payment') }} as payment
-           where payment.customer_id = brz_customer.customer_id and payment.paid_at < as_of.as_of_end_at
-       )
+    union
+    select rental.customer_id
+    from {{ ref('brz_rental') }} as rental
+    cross join as_of
+    where rental.rented_at < as_of.as_of_end_at
+    union
+    select payment.customer_id
+    from {{ ref('brz_payment') }} as payment
+    cross join as_of
+    where payment.paid_at < as_of.as_of_end_at
+),
+
+customer as (
+    select brz_customer.*
+    from {{ ref('brz_customer') }} as brz_customer
+    where brz_customer.customer_id in (select customer_id from known_customer_ids)
 ),
 
 address as (
