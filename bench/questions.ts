@@ -152,9 +152,12 @@ async function measureScale(serverUrl: string, scale: number, runs: number, hist
   const client = new pg.Client({ connectionString: project.url });
   await client.connect();
   try {
-    const latest = (await client.query<{ month_end: string }>(
-      `select to_char(date_trunc('month', max(rental_date)) - interval '1 day', 'YYYY-MM-DD') as month_end from pagila_raw.rental`,
-    )).rows[0]!.month_end;
+    // The default as_of_date is the latest rental or payment (dim_as_of_date); the history builds come before it.
+    const dates = (await client.query<{ latest: string; month_end: string }>(
+      `with activity as (select max(rental_date) as at from pagila_raw.rental union all select max(payment_date) from pagila_raw.payment)
+       select to_char(max(at), 'YYYY-MM-DD') as latest, to_char(date_trunc('month', max(at)) - interval '1 day', 'YYYY-MM-DD') as month_end from activity`,
+    )).rows[0]!;
+    const latest = dates.month_end;
     // The month ends before the latest activity, oldest first: the history is built forwards.
     const asOfs: string[] = [];
     for (let k = historyBuilds - 1; k >= 0; k--) {
@@ -165,10 +168,10 @@ async function measureScale(serverUrl: string, scale: number, runs: number, hist
     const select = ['build', '--select', '+tag:gold', '--exclude', 'resource_type:seed', '--threads', threads];
     for (const asOf of asOfs) {
       builds.push({ asOf, seconds: strata(project, [...select, '--vars', `{as_of_date: '${asOf}'}`]) });
-      log(`scale ${scale}: build as of ${asOf}: ${builds.at(-1)!.seconds.toFixed(1)} s`);
+      log(`scale ${scale}: build as of ${asOf}: ${builds.at(-1)!.seconds.toFixed(1)} s; slowest: ${slowestNodes(project)}`);
     }
-    builds.push({ asOf: 'default (latest activity)', seconds: strata(project, select) });
-    log(`scale ${scale}: build as of the latest activity: ${builds.at(-1)!.seconds.toFixed(1)} s`);
+    builds.push({ asOf: `${dates.latest} (the default: the latest activity)`, seconds: strata(project, select) });
+    log(`scale ${scale}: build as of ${dates.latest}: ${builds.at(-1)!.seconds.toFixed(1)} s; slowest: ${slowestNodes(project)}`);
     loads.push(loadAverage());
 
     const manifest = JSON.parse(readFileSync(join(project.dir, 'target', 'manifest.json'), 'utf8')) as {
@@ -233,6 +236,16 @@ async function measureScale(serverUrl: string, scale: number, runs: number, hist
   } finally {
     await client.end();
   }
+}
+
+/** The five slowest nodes of the last run (target/run_results.json), for the log: where a build's time went. */
+function slowestNodes(project: BenchProject): string {
+  const results = JSON.parse(readFileSync(join(project.dir, 'target', 'run_results.json'), 'utf8')) as { results: { unique_id: string; execution_time: number }[] };
+  return [...results.results]
+    .sort((a, b) => b.execution_time - a.execution_time)
+    .slice(0, 5)
+    .map((r) => `${r.unique_id.split('.').pop()} ${r.execution_time.toFixed(1)} s`)
+    .join(', ');
 }
 
 async function timedQuery(client: pg.Client, sql: string, params: unknown[]): Promise<{ ms: number }> {
@@ -322,7 +335,7 @@ function render(results: ScaleResult[], runs: number, historyBuilds: number, thr
       '| --- | ---: |',
       ...result.builds.map((b, i) => `| as of ${b.asOf}${i === 0 ? ' (empty schemas)' : ''} | ${b.seconds.toFixed(1)} s |`),
       '',
-      `| question | median | p95 | first run | server time (EXPLAIN ANALYZE) | rows returned | plan (EXPLAIN, once) | index meant (rows in its table) | under ${TARGET_MS} ms |`,
+      `| question | median | p95 | first run | server time (EXPLAIN ANALYZE) | rows returned | plan (EXPLAIN, once) | index meant (its table) | p95 under ${TARGET_MS} ms |`,
       '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | :---: |',
       ...result.answers.map((a) =>
         [
@@ -332,9 +345,9 @@ function render(results: ScaleResult[], runs: number, historyBuilds: number, thr
           ` ${ms(p95(a.runs))} `,
           ` ${ms(a.first)} `,
           ` ${ms(a.serverMs)} `,
-          ` ${Number.isInteger(a.rows) ? a.rows : a.rows.toFixed(1)} `,
+          ` ${Number.isInteger(a.rows) ? a.rows.toLocaleString('en-US') : a.rows.toFixed(1)} `,
           ` ${a.plan}${a.usesMeantIndex ? '' : a.tablePages <= 4 ? ` (the table is ${a.tablePages} page${a.tablePages === 1 ? '' : 's'}: reading it whole is the cheaper plan)` : ' (**not the index meant**)'} `,
-          ` \`${a.meantIndex}\` (${a.tableRows.toLocaleString('en-US')} rows, ${a.tablePages.toLocaleString('en-US')} pages) `,
+          ` \`${a.meantIndex}\` (${a.tableRows.toLocaleString('en-US')} rows, ${a.tablePages.toLocaleString('en-US')} page${a.tablePages === 1 ? '' : 's'}) `,
           ` ${p95(a.runs) < TARGET_MS ? '✓' : '✗'} `,
           '',
         ].join('|'),
@@ -343,7 +356,7 @@ function render(results: ScaleResult[], runs: number, historyBuilds: number, thr
     );
   }
   lines.push(
-    'The SQL of each question is in `bench/questions.ts`. Per question: one untimed run (the "first run" column is it), then the runs of the table, each with a random customer of `gold_customer_metrics` or a random cohort month of `gold_cohort_retention` (a seeded draw), through `pg` on one connection, timed from the client: parse, plan, execute and the rows back to Node. p95 is by nearest rank.',
+    'The SQL of each question is in `bench/questions.ts`. Per question: one run first (its own column, left out of the median and p95), then the runs of the table, each with a random customer of `gold_customer_metrics` or a random cohort month of `gold_cohort_retention` (a seeded draw), through `pg` on one connection, timed from the client: parse, plan, execute and the rows back to Node. p95 is by nearest rank.',
     '<!-- bench:questions:end -->',
   );
   return lines.join('\n');
