@@ -1,21 +1,24 @@
+/**
+ * Schema YAML files (`version: 2`): model, seed and analysis properties, model versions, groups,
+ * sources, unit tests and exposures, with the file position of each entry. The generic tests of an
+ * entry are read in data-tests-yaml.ts, a source's freshness in source-freshness-yaml.ts, exposures in
+ * exposure-yaml.ts.
+ */
 import { z } from 'zod';
 import { diagnosticsCollector, type Diagnostic } from '../diagnostics/strata-error.js';
-import type { ColumnInfo, FreshnessThreshold } from '../manifest/types.js';
+import type { ColumnInfo } from '../manifest/types.js';
 import { lineAndColumn, renderDocCalls } from './doc-blocks.js';
 import type { ProjectFile } from './project-files.js';
 import { isPlainObject, mergeConfig } from './config-tree.js';
+import { collectTests, testEntry } from './data-tests-yaml.js';
 import { exposureDefinitions, exposureEntry } from './exposure-yaml.js';
+import { freshnessKeys, freshnessOf, loadedAtOf, mergeFreshness } from './source-freshness-yaml.js';
 import { parseYamlFile, validateYaml, type YamlFile } from './yaml-file.js';
 
 // The shapes of what this file reads, for the modules that import them from here.
 export type * from './schema-properties.js';
-import type { DocContext, NodeProperties, SchemaProperties, TestDefinition, VersionedModel, YamlPlace } from './schema-properties.js';
+import type { DocContext, NodeProperties, SchemaProperties, VersionedModel, YamlPlace } from './schema-properties.js';
 
-export const TEST_CONFIG_KEYS = new Set([
-  'severity', 'where', 'limit', 'tags', 'enabled', 'error_if', 'warn_if', 'store_failures', 'meta', 'fail_calc', 'alias', 'schema',
-]);
-
-const testEntry = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const column = z
   .object({
     name: z.string(),
@@ -63,10 +66,6 @@ const modelEntry = nodeEntry.extend({
   latest_version: versionValue.optional(),
   deprecation_date: z.string().optional(),
 });
-const freshnessTime = z.object({ count: z.number().int().positive().nullish(), period: z.enum(['minute', 'hour', 'day']).nullish() }).strict().nullish();
-/** dbt's `FreshnessThreshold`; null turns freshness off (for one table of a source that has it). */
-export const freshnessSchema = z.object({ warn_after: freshnessTime, error_after: freshnessTime, filter: z.string().nullish() }).strict().nullable();
-const freshnessKeys = { freshness: freshnessSchema.optional(), loaded_at_field: z.string().min(1).optional(), loaded_at_query: z.string().min(1).optional() };
 const sourceEntry = z
   .object({
     name: z.string(),
@@ -221,66 +220,6 @@ function columnsOf(columns: z.infer<typeof column>[] | undefined): Record<string
   return result;
 }
 
-function collectTests(
-  yaml: YamlFile,
-  basePath: PropertyKey[],
-  entry: z.infer<typeof nodeEntry>,
-  attachedTo: TestDefinition['attachedTo'],
-  out: TestDefinition[],
-  problems: Diagnostic[],
-): void {
-  const visit = (list: unknown[] | undefined, path: PropertyKey[], columnName?: string) => {
-    (list ?? []).forEach((raw, index) => {
-      const at = { file: yaml.path, ...yaml.locate([...path, index]) };
-      const parsed = parseTestEntry(raw);
-      if (typeof parsed === 'string') {
-        problems.push({ code: 'STR111', message: parsed, ...at, hint: "write '- unique' or '- accepted_values: {values: [...]}'" });
-        return;
-      }
-      out.push({ ...parsed, attachedTo, columnName, ...at });
-    });
-  };
-  visit(entry.data_tests ?? entry.tests, [...basePath, entry.data_tests ? 'data_tests' : 'tests']);
-  (entry.columns ?? []).forEach((col, index) => {
-    const key = col.data_tests ? 'data_tests' : 'tests';
-    visit(col.data_tests ?? col.tests, [...basePath, 'columns', index, key], col.name);
-  });
-}
-
-/** `unique` | `{accepted_values: {values: [...], severity: warn}}` | `{name: x, test_name: y, ...}`. */
-function parseTestEntry(raw: unknown): Omit<TestDefinition, 'attachedTo' | 'columnName' | keyof YamlPlace> | string {
-  if (typeof raw === 'string') return { testName: raw, kwargs: {}, config: {} };
-  if (!isPlainObject(raw)) return 'a test must be a name or a mapping';
-  let testName: string;
-  let body: Record<string, unknown>;
-  let customName: string | undefined;
-  if (typeof raw.test_name === 'string') {
-    testName = raw.test_name;
-    const { test_name: _tn, name, ...rest } = raw;
-    body = rest;
-    customName = typeof name === 'string' ? name : undefined;
-  } else {
-    const keys = Object.keys(raw);
-    if (keys.length !== 1) return `a test mapping must have exactly one key (the test's name), found: ${keys.join(', ')}`;
-    testName = keys[0];
-    const value = raw[testName];
-    if (value !== null && value !== undefined && !isPlainObject(value)) return `the arguments of test '${testName}' must be a mapping`;
-    body = { ...((value as Record<string, unknown> | null) ?? {}) };
-    if (typeof body.name === 'string') {
-      customName = body.name;
-      delete body.name;
-    }
-  }
-  const config: Record<string, unknown> = isPlainObject(body.config) ? { ...body.config } : {};
-  const kwargs: Record<string, unknown> = isPlainObject(body.arguments) ? { ...body.arguments } : {};
-  for (const [key, value] of Object.entries(body)) {
-    if (key === 'config' || key === 'arguments') continue;
-    if (TEST_CONFIG_KEYS.has(key)) config[key] = value;
-    else kwargs[key] = value;
-  }
-  return { testName, kwargs, config, customName };
-}
-
 function toList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value.map(String) : [String(value)];
@@ -373,53 +312,6 @@ function includedColumns(columns: z.infer<typeof versionColumn>[] | undefined, a
   if (!rule) return all;
   const include = rule.include === 'all' || rule.include === '*' ? all : toList(rule.include);
   return include.filter((name) => all.includes(name) && !(rule.exclude ?? []).includes(name));
-}
-
-/** A source's or table's freshness as written (`config.freshness` wins), checked: null turns it off. */
-function freshnessOf(
-  entry: { freshness?: z.infer<typeof freshnessSchema>; config?: { freshness?: z.infer<typeof freshnessSchema> } },
-  at: YamlPlace,
-  problems: Diagnostic[],
-): FreshnessThreshold | null | undefined {
-  const raw = entry.config && 'freshness' in entry.config ? entry.config.freshness : 'freshness' in entry ? entry.freshness : undefined;
-  if (raw === null || raw === undefined) return raw;
-  const result: FreshnessThreshold = {};
-  for (const key of ['warn_after', 'error_after'] as const) {
-    const time = raw[key];
-    if (!time || (time.count == null && time.period == null)) continue;
-    if (time.count == null || time.period == null) {
-      problems.push({ code: 'STR181', message: `freshness ${key} needs both count and period`, ...at, hint: `e.g. ${key}: {count: 12, period: hour}` });
-      continue;
-    }
-    result[key] = { count: time.count, period: time.period };
-  }
-  if (raw.filter) result.filter = raw.filter;
-  return result;
-}
-
-/** `loaded_at_field` or `loaded_at_query` of a source or table (`config:` wins); both at once is STR181. */
-function loadedAtOf(
-  entry: { loaded_at_field?: string; loaded_at_query?: string; config?: { loaded_at_field?: string; loaded_at_query?: string } },
-  at: YamlPlace,
-  problems: Diagnostic[],
-): { loadedAtField?: string; loadedAtQuery?: string } | undefined {
-  const field = entry.config?.loaded_at_field ?? entry.loaded_at_field;
-  const query = entry.config?.loaded_at_query ?? entry.loaded_at_query;
-  if (field !== undefined && query !== undefined) {
-    problems.push({ code: 'STR181', message: 'loaded_at_field and loaded_at_query are both set', ...at, hint: 'keep one: a column (or expression) of the table, or a query giving the time' });
-  }
-  if (query !== undefined) return { loadedAtQuery: query };
-  return field === undefined ? undefined : { loadedAtField: field };
-}
-
-/** dbt's merge: a table's thresholds override its source's, key by key; a table's `freshness: null` turns it off. */
-export function mergeFreshness(base: FreshnessThreshold | null | undefined, update: FreshnessThreshold | null | undefined): FreshnessThreshold | null | undefined {
-  if (update === null) return null;
-  if (update === undefined) return base;
-  if (!base) return update;
-  const merged: FreshnessThreshold = { ...base };
-  for (const key of ['warn_after', 'error_after', 'filter'] as const) if (update[key] !== undefined) (merged as Record<string, unknown>)[key] = update[key];
-  return merged;
 }
 
 type Described = { description?: string; columns?: unknown[] };

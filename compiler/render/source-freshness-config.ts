@@ -1,6 +1,6 @@
 /**
  * A source table's freshness settings: the table's YAML over its source's (merged in
- * project/schema-yaml.ts), over the project's `sources:` tree (`+freshness`, `+loaded_at_field`,
+ * project/source-freshness-yaml.ts), over the project's `sources:` tree (`+freshness`, `+loaded_at_field`,
  * `+loaded_at_query`).
  */
 import { StrataError } from '../diagnostics/strata-error.js';
@@ -8,7 +8,8 @@ import type { FreshnessThreshold, SourceTable } from '../manifest/types.js';
 import { configResolver } from '../project/config-tree.js';
 import type { Project } from '../project/load-project.js';
 import type { ConfigTree } from '../project/project-schema.js';
-import { freshnessSchema, mergeFreshness, type SourceDefinition, type SourceTableDefinition } from '../project/schema-yaml.js';
+import type { SourceDefinition, SourceTableDefinition } from '../project/schema-yaml.js';
+import { freshnessSchema, mergeFreshness } from '../project/source-freshness-yaml.js';
 
 const resolvers = new WeakMap<ConfigTree, (fqn: string[]) => Record<string, unknown>>();
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KNOWN_KEYS } from '../../compiler/project/config-tree.js';
-import { TEST_CONFIG_KEYS } from '../../compiler/project/schema-yaml.js';
+import { TEST_CONFIG_KEYS } from '../../compiler/project/data-tests-yaml.js';
 import { CONFIG_KEYS, type ConfigResource } from '../../compiler/render/config-keys.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { REPO_ROOT, runResults, strata, withAdapter } from '../engine/cli.js';
