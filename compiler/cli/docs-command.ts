@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openAdapter } from '../adapters/open-adapter.js';
+import { openAdapter } from '../adapters/adapter.js';
 import { targetInfo } from '../artifacts/target-info.js';
 import type { Reporter } from '../report/reporter.js';
 import { StrataError } from '../diagnostics/strata-error.js';

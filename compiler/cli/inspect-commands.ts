@@ -2,7 +2,7 @@ import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { rmSync } from 'node:fs';
 import { isTestNode, type NodeId } from '../manifest/types.js';
 import { join } from 'node:path';
-import { openAdapter } from '../adapters/open-adapter.js';
+import { openAdapter } from '../adapters/adapter.js';
 import { StrataError, maskSecrets } from '../diagnostics/strata-error.js';
 import { formatTable } from '../diagnostics/format-table.js';
 import type { Reporter } from '../report/reporter.js';
