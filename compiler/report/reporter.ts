@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { RunEvent, NodeResult } from '../run/events.js';
 import { formatDiagnosticPlain, maskSecrets, type Diagnostic } from '../diagnostics/strata-error.js';
-import { formatTable } from '../diagnostics/format-table.js';
+import { colorDiagnostic, dotted, nodeResultLines } from './console-lines.js';
 
 /** Turns engine events into output. The engine never prints; a reporter does. */
 export interface Reporter {
@@ -34,7 +34,7 @@ export function consoleReporter(rawWrite: Write = (t) => process.stdout.write(t)
           line(dotted(`${event.index} of ${event.total} START ${event.description}`, '[RUN]'));
           break;
         case 'node-finished':
-          for (const text of finishedLines(event.result, event.index, event.total)) line(text);
+          for (const text of nodeResultLines(event.result, event.index, event.total)) line(text);
           break;
         case 'notice':
           line(pc.yellow(event.message));
@@ -57,69 +57,6 @@ export function jsonReporter(write: Write = (t) => process.stdout.write(t)): Rep
   };
 }
 
-/** `left ....... right`, the dots filling to a fixed column (colors do not count). */
-function dotted(left: string, right: string, width = 72): string {
-  const visible = left.replace(/\x1b\[[0-9;]*m/g, '').length;
-  return `${left} ${'.'.repeat(Math.max(3, width - visible - 1))} ${right}`;
-}
-
-function finishedLines(result: NodeResult, index: number, total: number): string[] {
-  const time = `${result.executionTime.toFixed(2)}s`;
-  const what =
-    result.resourceType === 'test'
-      ? `test ${result.name}`
-      : result.resourceType === 'unit_test'
-        ? `unit test ${result.name}`
-        : `${result.materialized} ${result.resourceType} ${result.relation}`;
-  const prefix = `${index} of ${total}`;
-  const lines: string[] = [];
-  switch (result.status) {
-    case 'success':
-      lines.push(dotted(`${prefix} ${pc.green('OK')} ${result.resourceType === 'seed' && result.materialized === 'seed' ? 'loaded seed file' : 'created'} ${what}`, `[${pc.green(result.message)} in ${time}]`));
-      break;
-    case 'pass':
-      lines.push(dotted(`${prefix} ${pc.green('PASS')} ${what}`, `[${pc.green('PASS')} in ${time}]`));
-      break;
-    case 'warn':
-      lines.push(dotted(`${prefix} ${pc.yellow('WARN')} ${what}`, `[${pc.yellow(`WARN ${result.failures}`)} in ${time}]`));
-      break;
-    case 'fail':
-      lines.push(dotted(`${prefix} ${pc.red('FAIL')} ${what}`, `[${pc.red(`FAIL ${result.failures}`)} in ${time}]`));
-      break;
-    case 'error':
-      lines.push(dotted(`${prefix} ${pc.red('ERROR')} ${what}`, `[${pc.red('ERROR')} in ${time}]`));
-      break;
-    case 'skipped':
-      lines.push(dotted(`${prefix} ${pc.yellow('SKIP')} ${what}`, `[${pc.yellow('SKIP')}]`));
-      break;
-  }
-  if (result.status === 'error' && result.error) lines.push(`  ${colorDiagnostic(result.error)}`);
-  if (result.unitDiff) lines.push(...unitDiffLines(result));
-  else if ((result.status === 'fail' || result.status === 'warn') && result.failures) {
-    lines.push(`  ${result.message}; compiled SQL: ${result.compiledPath ?? '(not written)'}`);
-    if (result.sampleRows && result.sampleRows.length > 0) {
-      const shown = result.sampleRows.length < (result.failures ?? 0) ? ` (first ${result.sampleRows.length})` : '';
-      lines.push(`  failing rows${shown}:`);
-      for (const row of formatTable(result.sampleRows).split('\n')) lines.push(`    ${row}`);
-    }
-  }
-  for (const notice of result.notices ?? []) lines.push(`  ${pc.yellow(notice)}`);
-  return lines;
-}
-
-/** A failed unit test: what it expected but did not get, and what it got but did not expect. */
-function unitDiffLines(result: NodeResult): string[] {
-  const lines = [`  ${result.message}; compiled SQL: ${result.compiledPath ?? '(not written)'}`];
-  const table = (title: string, rows: Record<string, unknown>[]) => {
-    if (rows.length === 0) return;
-    lines.push(`  ${title}:`);
-    for (const row of formatTable(rows).split('\n')) lines.push(`    ${row}`);
-  };
-  table('missing rows (expected, not returned)', result.unitDiff!.missing);
-  table('extra rows (returned, not expected)', result.unitDiff!.extra);
-  return lines;
-}
-
 function summaryLines(results: NodeResult[], elapsed: number): string[] {
   const count = (statuses: string[]) => results.filter((r) => statuses.includes(r.status)).length;
   const pass = count(['success', 'pass']);
@@ -140,10 +77,4 @@ function summaryLines(results: NodeResult[], elapsed: number): string[] {
   const summary = `PASS=${pass} WARN=${warn} ERROR=${error} SKIP=${skip} TOTAL=${results.length}`;
   lines.push('', `Done. ${error > 0 ? pc.red(summary) : warn > 0 ? pc.yellow(summary) : pc.green(summary)}`);
   return lines;
-}
-
-export function colorDiagnostic(d: Diagnostic): string {
-  const place = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}  ` : '';
-  const label = d.severity === 'warn' ? pc.yellow('warning') : pc.red('error');
-  return maskSecrets(`${pc.cyan(place)}${label} ${pc.dim(d.code)}  ${d.message}${d.hint ? pc.dim(`  (${d.hint})`) : ''}`);
 }

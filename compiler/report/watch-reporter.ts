@@ -1,10 +1,10 @@
 /**
- * Prints the watch loop's events: one compact block per change set (the files, one line per node run,
- * the problems with file:line, a one-line summary), or one JSON object a line with `--log-format json`.
+ * Prints the watch loop's events: one block per change set (the files, each node's result as `build`
+ * prints it, the problems with file:line, a one-line summary), or one JSON object a line with
+ * `--log-format json`.
  */
 import pc from 'picocolors';
-import { colorDiagnostic } from './reporter.js';
-import type { NodeResult } from '../run/events.js';
+import { colorDiagnostic, nodeResultLines } from './console-lines.js';
 import type { WatchEvent } from '../watch/watch-events.js';
 
 type Write = (text: string) => void;
@@ -43,7 +43,8 @@ export function watchConsoleReporter(options: WatchReporterOptions = {}, write: 
         break;
       case 'run-event': {
         const inner = event.event;
-        if (inner.type === 'node-finished') line(resultLine(inner.result));
+        // The same lines as build's, indented under the change set's heading.
+        if (inner.type === 'node-finished') for (const text of nodeResultLines(inner.result, inner.index, inner.total)) line(`  ${text}`);
         else if (inner.type === 'notice') line(pc.yellow(inner.message));
         break;
       }
@@ -75,26 +76,4 @@ export function watchConsoleReporter(options: WatchReporterOptions = {}, write: 
 
 export function watchJsonReporter(write: Write = (t) => process.stdout.write(t)): (event: WatchEvent) => void {
   return (event) => write(`${JSON.stringify({ ts: new Date().toISOString(), ...(event.type === 'run-event' ? event.event : event) })}\n`);
-}
-
-function resultLine(result: NodeResult): string {
-  const time = `${result.executionTime.toFixed(2)}s`;
-  const what = result.resourceType === 'test' ? `test ${result.name}` : `${result.resourceType} ${result.name} (${result.materialized})`;
-  const label: Record<NodeResult['status'], string> = {
-    success: pc.green('OK  '),
-    pass: pc.green('PASS'),
-    warn: pc.yellow('WARN'),
-    fail: pc.red('FAIL'),
-    error: pc.red('ERR '),
-    skipped: pc.yellow('SKIP'),
-  };
-  const extra =
-    result.status === 'fail' || result.status === 'warn'
-      ? `  ${result.failures ?? 0} failing rows; ${result.compiledPath ?? ''}`
-      : result.status === 'skipped'
-        ? `  ${result.message}`
-        : '';
-  const lines = [`  ${label[result.status]} ${what} ${pc.dim(time)}${extra}`];
-  if (result.status === 'error' && result.error) lines.push(`    ${colorDiagnostic(result.error)}`);
-  return lines.join('\n');
 }

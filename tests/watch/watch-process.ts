@@ -6,7 +6,7 @@
  *   const watch = startWatchProcess(dir);
  *   await watch.nextBlock();                  // the first build
  *   fs.writeFileSync(path.join(dir, 'models/b.sql'), 'select 2 as id');
- *   expect(await watch.nextBlock()).toContain('OK   model b');
+ *   expect(ranIn(await watch.nextBlock())).toEqual(['b']);
  *   await watch.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -116,7 +116,11 @@ export function startWatchProcess(dir: string, args: string[] = []): WatchProces
   };
 }
 
-/** Names of the nodes a block reports as run (`OK   model b (view)` → `b`), in order. */
+/**
+ * Names of the nodes a block reports as run, in order: `  2 of 5 OK created view model wt.b ... [CREATE VIEW in 0.01s]`
+ * → `b`, `  3 of 5 PASS test not_null_b_id ...` → `not_null_b_id`.
+ */
 export function ranIn(block: string): string[] {
-  return [...block.matchAll(/^ {2}(?:OK|PASS|FAIL|ERR|WARN|SKIP) +(?:model|seed|test|unit_test) (\S+)/gm)].map((m) => m[1]!);
+  const line = /^ {2}\d+ of \d+ (?:OK|PASS|WARN|FAIL|ERROR|SKIP) (?:created |loaded seed file )?(?:test (\S+)|unit test (\S+)|\S+ (?:model|seed|snapshot) (?:\S+\.)?(\S+))/gm;
+  return [...block.matchAll(line)].map((m) => (m[1] ?? m[2] ?? m[3])!);
 }

@@ -87,7 +87,7 @@ describeEachEngine('strata watch', (engine) => {
   it('reports a SQL error with its file and recovers on the fix', async () => {
     write('models/d.sql', 'select 2 as id from no_such_table\n');
     const failed = await watch.nextBlock();
-    expect(failed).toMatch(/ERR +model d/);
+    expect(failed).toMatch(/ERROR \S+ model \S+\.d /);
     expect(failed).toContain('models/d.sql');
     expect(failed).toMatch(/ERROR=1/);
 
@@ -125,7 +125,7 @@ describeEachEngine('strata watch', (engine) => {
     const block = await watch.nextBlock();
     expect(block).toContain('changed: project.yml');
     expect(ranIn(block)).toEqual(['d']);
-    expect(block).toMatch(/OK +model d \(table\)/);
+    expect(block).toMatch(/OK created table model \S+\.d /);
   });
 
   it('turns a burst of ten saves into one change set', async () => {
