@@ -82,31 +82,36 @@ describeEachEngine('adapter', (engine) => {
   });
 
   describe('transactions on withConnection', () => {
-    let t: string;
-    beforeAll(async () => {
-      t = quoteRelation({ schema, identifier: 'tx' });
-      await adapter.withConnection((c) => c.exec(`CREATE TABLE ${t} (id int)`));
-    });
+    /** A table of its own for each test, holding `ids`. */
+    async function txTable(name: string, ids: number[] = []): Promise<string> {
+      const t = quoteRelation({ schema, identifier: name });
+      await adapter.withConnection((c) => c.exec(`CREATE TABLE ${t} (id int);${ids.map((id) => ` INSERT INTO ${t} VALUES (${id});`).join('')}`));
+      return t;
+    }
+    const ids = async (t: string) => (await adapter.query<{ id: number }>(`SELECT id FROM ${t} ORDER BY id`)).rows;
 
     it('commits', async () => {
+      const t = await txTable('tx_commits');
       await adapter.withConnection(async (c) => {
         await c.query('BEGIN');
         await c.query(`INSERT INTO ${t} VALUES (1)`);
         await c.query('COMMIT');
       });
-      expect((await adapter.query(`SELECT id FROM ${t}`)).rows).toEqual([{ id: 1 }]);
+      expect(await ids(t)).toEqual([{ id: 1 }]);
     });
 
     it('rolls back', async () => {
+      const t = await txTable('tx_rolls_back', [1]);
       await adapter.withConnection(async (c) => {
         await c.query('BEGIN');
         await c.query(`INSERT INTO ${t} VALUES (2)`);
         await c.query('ROLLBACK');
       });
-      expect((await adapter.query(`SELECT id FROM ${t} ORDER BY id`)).rows).toEqual([{ id: 1 }]);
+      expect(await ids(t)).toEqual([{ id: 1 }]);
     });
 
     it('rolls back what a failing caller left open', async () => {
+      const t = await txTable('tx_left_open', [1]);
       await expect(
         adapter.withConnection(async (c) => {
           await c.query('BEGIN');
@@ -114,31 +119,42 @@ describeEachEngine('adapter', (engine) => {
           throw new Error('caller failed');
         }),
       ).rejects.toThrow('caller failed');
-      expect((await adapter.query(`SELECT id FROM ${t} ORDER BY id`)).rows).toEqual([{ id: 1 }]);
+      expect(await ids(t)).toEqual([{ id: 1 }]);
       // And no transaction is left open: the next caller's BEGIN does not warn/err and commits.
       await adapter.withConnection(async (c) => {
         await c.query('BEGIN');
         await c.query(`INSERT INTO ${t} VALUES (4)`);
         await c.query('COMMIT');
       });
-      expect((await adapter.query(`SELECT id FROM ${t} ORDER BY id`)).rows).toEqual([{ id: 1 }, { id: 4 }]);
+      expect(await ids(t)).toEqual([{ id: 1 }, { id: 4 }]);
     });
 
     it('never interleaves another caller inside a transaction', async () => {
+      const t = await txTable('tx_interleave');
       const seen: string[] = [];
-      await Promise.all([
-        adapter.withConnection(async (c) => {
-          await c.query('BEGIN');
-          await c.query(`INSERT INTO ${t} VALUES (10)`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          await c.query('ROLLBACK');
-        }),
-        adapter.withConnection(async (c) => {
-          const rows = (await c.query<{ id: number }>(`SELECT id FROM ${t} WHERE id = 10`)).rows;
-          seen.push(rows.length === 0 ? 'invisible' : 'visible');
-        }),
-      ]);
-      expect(seen).toEqual(['invisible']);
+      let inTransaction!: () => void;
+      const entered = new Promise<void>((resolve) => (inTransaction = resolve));
+      let otherRan!: () => void;
+      const otherDone = new Promise<void>((resolve) => (otherRan = resolve));
+      const first = adapter.withConnection(async (c) => {
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO ${t} VALUES (10)`);
+        inTransaction();
+        // Postgres: the other caller has a connection of its own and runs now, outside this transaction.
+        // PGlite: it waits for this caller to finish, so this transaction's next statement comes first.
+        if (adapter.maxConcurrency > 1) await otherDone;
+        else await c.query('SELECT 1');
+        seen.push('rollback');
+        await c.query('ROLLBACK');
+      });
+      await entered;
+      const other = adapter.withConnection(async (c) => {
+        const rows = (await c.query<{ id: number }>(`SELECT id FROM ${t} WHERE id = 10`)).rows;
+        seen.push(rows.length === 0 ? 'invisible' : 'visible');
+        otherRan();
+      });
+      await Promise.all([first, other]);
+      expect(seen).toEqual(adapter.maxConcurrency > 1 ? ['invisible', 'rollback'] : ['rollback', 'invisible']);
     });
   });
 

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
 import { openAdapter } from '../../compiler/adapters/open-adapter.js';
 import { readLockOwner, type LockServer } from '../../compiler/adapters/pglite/data-dir-lock.js';
+import { SessionQueue } from '../../compiler/adapters/pglite/session-queue.js';
 import { copyPgliteTemplate } from '../support/pglite-template.js';
 import '../support/provided-context.js';
 
@@ -42,7 +43,26 @@ async function connect(password = server.password): Promise<pg.Client> {
   return client;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves when a socket client's statement has reached the server and the server asks the owner's
+ * session queue for its turn (what `SessionQueue.acquire` is for), or rejects after `timeoutMs`.
+ */
+function nextSessionRequest(timeoutMs = 10_000): Promise<void> {
+  const acquire = SessionQueue.prototype.acquire;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      spy.mockRestore();
+      reject(new Error(`no client asked for the session within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const spy = vi.spyOn(SessionQueue.prototype, 'acquire').mockImplementation(function (this: SessionQueue) {
+      clearTimeout(timer);
+      spy.mockRestore();
+      const turn = acquire.call(this);
+      resolve();
+      return turn;
+    });
+  });
+}
 
 describe("the owner's loopback server", () => {
   it('runs simple and extended queries, with parameters and errors', async () => {
@@ -61,21 +81,25 @@ describe("the owner's loopback server", () => {
     const client = await connect();
     await client.query('begin');
     await client.query("insert into events (who) values ('client 1')");
-    // The owner's unit of work waits until the client's transaction ends...
+    // The owner's unit of work waits until the client's transaction ends: queued now, it has not run
+    // when the client's next statement (a round trip through the socket) comes back...
+    let ownerRan = false;
     const owner = adapter.withConnection(async (connection) => {
+      ownerRan = true;
       await connection.query("insert into events (who) values ('owner')");
     });
-    await sleep(300);
     await client.query("insert into events (who) values ('client 2')");
+    expect(ownerRan).toBe(false);
     await client.query('commit');
     await owner;
-    // ...and a client statement sent during the owner's transaction runs after it.
+    // ...and a client statement that reaches the server during the owner's transaction runs after it.
     let clientDone: Promise<unknown> | undefined;
     await adapter.withConnection(async (connection) => {
       await connection.query('begin');
       await connection.query("insert into events (who) values ('owner tx 1')");
+      const clientWaits = nextSessionRequest();
       clientDone = client.query("insert into events (who) values ('client 3')");
-      await sleep(300);
+      await clientWaits;
       await connection.query("insert into events (who) values ('owner tx 2')");
       await connection.query('commit');
     });
