@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
+import { compileKey, readCompileRecord, recordHolds, stampArtifacts, stampRecord, writeCompileRecord } from '../artifacts/compile-record.js';
+import { projectDigest } from '../project/project-digest.js';
+import type { RenderObserver } from '../render/render-scope.js';
 import { rmSync } from 'node:fs';
 import { isTestNode, type NodeId } from '../manifest/types.js';
 import { join } from 'node:path';
@@ -19,14 +23,36 @@ import { describeProject, loadProjectFor, numberArg, openSession, select, type C
 type Print = (text: string) => void;
 const print: Print = (text) => process.stdout.write(`${text}\n`);
 
-/** `strata compile`: renders every selected model and test to target/compiled/, no database. */
-export function compileCommand(args: CommonArgs, reporter: Reporter): number {
+/**
+ * `strata compile`: renders every selected model and test to target/compiled/, no database. When nothing
+ * it reads changed since the last compile (compile-record.ts), target/ is reused as it is.
+ */
+export function compileCommand(args: CommonArgs & { partialParse?: boolean }, reporter: Reporter): number {
   const started = Date.now();
-  const session = openSession(args, reporter);
+  const project = loadProjectFor(args, reporter);
+  const targetDir = join(project.root, project.paths.target);
+  const key = compileKey(projectDigest(project), args);
+  const record = args.partialParse === false ? undefined : readCompileRecord(targetDir);
+  if (record && recordHolds(record, key, targetDir, process.env) && stampArtifacts(targetDir, new Date().toISOString(), randomUUID())) {
+    stampRecord(targetDir, record);
+    if (record.warnings.length > 0) reporter.diagnostics(record.warnings);
+    reporter.info(record.found);
+    reporter.info(`Compiled ${record.count} nodes to ${join(project.paths.target, 'compiled')} in ${((Date.now() - started) / 1000).toFixed(2)}s (nothing changed since the last compile: target/ reused)`);
+    return 0;
+  }
+
+  const reads = new Map<string, string | null>();
+  let volatile = false;
+  const observer: RenderObserver = {
+    envRead: (name, value) => void reads.set(name, value ?? null),
+    volatile: () => void (volatile = true),
+  };
+  const session = openSession(args, reporter, project, observer);
   const selection = select(session, args, reporter);
-  const { project, parsed } = session;
+  const { parsed } = session;
   const writer = new TargetWriter(project.root, project.paths.target, project.name, targetInfo(parsed, session.invocationId));
   const compiled = new Map<NodeId, string>();
+  const files: string[] = [];
   for (const id of selection.ids) {
     const node = parsed.manifest.nodes[id];
     if (node.resourceType === 'seed') continue;
@@ -35,13 +61,20 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
         ? compileUnitTest(parsed, id, (input) => declaredInputColumns(parsed, node, input))
         : compileNode(parsed, id);
     if (node.resourceType !== 'unit_test') compiled.set(id, sql);
-    writer.writeCompiled(node, sql);
+    files.push(writer.writeCompiled(node, sql));
   }
-  const count = selection.ids.filter((id) => parsed.manifest.nodes[id].resourceType !== 'seed').length;
+  const count = files.length;
   writer.writeManifest(parsed.manifest, fingerprintNodes(parsed, undefined, compiled));
   writer.flush();
-  reporter.info(describeProject(session));
+  const found = describeProject(session);
+  reporter.info(found);
   reporter.info(`Compiled ${count} nodes to ${join(project.paths.target, 'compiled')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  // A compile that read the clock or printed lines is done again next time; so is one with errors.
+  if (!volatile) {
+    const warnings = [...parsed.warnings, ...selection.warnings.map((w) => ({ ...w, severity: 'warn' as const }))];
+    const relative = (file: string) => file.slice(project.paths.target.replace(/\/+$/, '').length + 1);
+    writeCompileRecord(targetDir, { key, env: Object.fromEntries(reads), warnings, found, count, compiled: files.map(relative) });
+  }
   return 0;
 }
 

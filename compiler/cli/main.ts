@@ -59,7 +59,12 @@ export async function main(argv: string[]): Promise<number> {
     .command('seed', 'Load the CSV seeds with COPY', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('seed', a as never, r)))
     .command('snapshot', 'Record the changes of the selected snapshots in their history tables', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('snapshot', a as never, r)))
     .command('test', 'Run the selected data tests', (y) => runOptions(y), run(async (a, r) => (await engine()).runCommand('test', a as never, r)))
-    .command('compile', 'Render the selected nodes to target/compiled/ (no database)', (y) => selectOptions(y), run(async (a, r) => (await inspect()).compileCommand(a as never, r)))
+    .command(
+      'compile',
+      'Render the selected nodes to target/compiled/ (no database)',
+      (y) => selectOptions(y).option('partial-parse', { type: 'boolean', default: true, describe: 'Reuse target/ when nothing it was compiled from changed (--no-partial-parse: compile anew)' }),
+      run(async (a, r) => (await inspect()).compileCommand(a as never, r)),
+    )
     .command('parse', 'Parse the project and write target/manifest.json (no database, nothing compiled)', (y) => y, run(async (a, r) => (await import('./parse-command.js')).parseCommand(a as never, r)))
     .command('source', 'Commands on sources: freshness', (y) =>
       y

@@ -10,6 +10,7 @@ import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
 import { parseProject, type ParsedProject } from '../render/parse-project.js';
 import type { Reporter } from '../report/reporter.js';
+import type { RenderObserver } from '../render/render-scope.js';
 
 /** Options shared by every command (defined once in the command table). */
 export interface CommonArgs {
@@ -90,11 +91,13 @@ export function loadProjectFor(args: CommonArgs, reporter?: Reporter): Project {
   return project;
 }
 
-/** project → parse pass → graph: everything before the database, pure. */
-export function openSession(args: CommonArgs, reporter?: Reporter): Session {
-  const project = loadProjectFor(args, reporter);
+/**
+ * project → parse pass → graph: everything before the database, pure. `project`: when the command
+ * loaded it already; `observer`: told what templates read besides the project (see RenderObserver).
+ */
+export function openSession(args: CommonArgs, reporter?: Reporter, project = loadProjectFor(args, reporter), observer?: RenderObserver): Session {
   const invocationId = randomUUID();
-  const parsed = parseProject(project, { invocationId });
+  const parsed = parseProject(project, { invocationId, observer });
   if (reporter && parsed.warnings.length > 0) reporter.diagnostics(parsed.warnings);
   // What templates read of the run: `graph` (built on first use), and `log(msg, info=True)` lines.
   parsed.renderer.run.graph = () =>

@@ -12,7 +12,7 @@ import { checkAccess, groupInfos } from './model-access.js';
 import { analysisNodes } from './analysis-nodes.js';
 import { sourceFreshness } from './source-freshness-config.js';
 import { parseTemplate, type ParsedTemplate } from './parse-template.js';
-import type { RenderContext } from './render-scope.js';
+import type { RenderContext, RenderObserver } from './render-scope.js';
 import { Renderer } from './renderer.js';
 import { unitTestNodes } from './unit-test-nodes.js';
 import { dashboardExposures, exposureNodes } from './exposure-nodes.js';
@@ -43,8 +43,9 @@ export interface ParseOptions {
   runStartedAt?: Date;
   invocationId?: string;
   env?: NodeJS.ProcessEnv;
+  /** Told what templates read beyond the project (environment variables, the clock): see RenderObserver. */
+  observer?: RenderObserver;
 }
-
 
 /**
  * The parse pass over a whole project: every model, seed, test and source becomes a manifest node with
@@ -71,6 +72,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
     env: options.env ?? process.env,
     runStartedAt: options.runStartedAt ?? new Date(),
     invocationId: options.invocationId ?? randomUUID(),
+    observer: options.observer,
   };
   const renderer = new Renderer(
     context,
@@ -260,6 +262,8 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   const exposureDefinitions = [...properties.exposures, ...packageExposures, ...dashboardExposures(renderer, project.target.schema, dashboards, collect)];
   const exposures = exposureNodes(project.name, exposureDefinitions, nodes, sources, disabled, switchedOff, problems);
   if (problems.length === 0) checkAccess(nodes, groups, problems, warn, context.runStartedAt);
+  // Deprecation warnings depend on today's date.
+  if (options.observer && [...nodes.values()].some((node) => node.deprecationDate !== undefined)) options.observer.volatile('deprecation_date');
   // Unit tests, once the refs of the models they test are known.
   if (problems.length === 0) {
     for (const node of unitTestNodes(project, properties.unitTests, nodes, disabled, problems)) addNode(node);

@@ -49,6 +49,20 @@ export interface RenderContext {
   invocationId: string;
   /** Each installed package's own `vars:` (below the root project's and `--vars`). */
   packageVars?: Record<string, Record<string, unknown>>;
+  /** Told what renders read beyond the project's files (see RenderObserver). */
+  observer?: RenderObserver;
+}
+
+/**
+ * What a render read that the project's files, vars and target do not decide: the environment
+ * variables it asked for, and values that differ from one run to the next (the clock, the invocation
+ * id) or lines it printed. A command that reuses an earlier result (`strata compile` when nothing
+ * changed) may do so only if the same variables hold the same values and nothing volatile was read.
+ */
+export interface RenderObserver {
+  envRead(name: string, value: string | undefined): void;
+  /** `what`: the value read or the effect, e.g. 'run_started_at', 'log()'. */
+  volatile(what: string): void;
 }
 
 let current: RenderScope | undefined;
@@ -135,13 +149,17 @@ export function installGlobals(env: StrataEnvironment, context: RenderContext): 
   env.addGlobal('env_var', (name: string, fallback?: unknown) => {
     if (typeof name !== 'string' || name === '') throw new Error("env_var() takes an environment variable's name, e.g. env_var('DBT_SCHEMA')");
     const value = context.env[name];
+    context.observer?.envRead(name, value);
     if (value !== undefined) return value;
     if (fallback !== undefined) return fallback;
     throw new Error(`environment variable '${name}' is not set and has no default`);
   });
   env.addGlobal('target', { ...context.target, profile_name: context.projectName });
   env.addGlobal('project_name', context.projectName);
-  env.addGlobal('invocation_id', context.invocationId);
+  env.defineGlobalGetter('invocation_id', () => {
+    context.observer?.volatile('invocation_id');
+    return context.invocationId;
+  });
   env.addGlobal('return', (value: unknown) => {
     throw new MacroReturn(value);
   });

@@ -120,6 +120,7 @@ export class Renderer {
       database: this.context.target.database ?? null,
       runStartedAt: this.context.runStartedAt,
       run: this.run,
+      observer: this.context.observer,
     });
     env.addGlobal('__strata_literal', (value: unknown) => quoteLiteral(value as LiteralValue));
     const problems: Diagnostic[] = [];

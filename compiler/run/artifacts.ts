@@ -1,6 +1,7 @@
 import { hash as digest } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { COMPILE_RECORD_FILE } from '../artifacts/compile-record.js';
 import { dbtManifestMembers } from '../artifacts/dbt-manifest.js';
 import type { ArtifactContext } from '../artifacts/dbt-node.js';
 import { dbtRunResults } from '../artifacts/dbt-run-results.js';
@@ -84,6 +85,7 @@ export class TargetWriter {
 
   private compiledIndex() {
     if (!this.index) {
+      this.forgetCompileRecord();
       let previous: Record<string, string> = {};
       try {
         previous = JSON.parse(readFileSync(join(this.dir, 'compiled', INDEX_FILE), 'utf8')) as Record<string, string>;
@@ -94,6 +96,15 @@ export class TargetWriter {
       this.index = { previous, next: previous, dirty: false };
     }
     return this.index;
+  }
+
+  private recordForgotten = false;
+
+  /** target/ is about to change: the last compile's record no longer describes it (compile-record.ts). */
+  private forgetCompileRecord(): void {
+    if (this.recordForgotten) return;
+    rmSync(join(this.dir, COMPILE_RECORD_FILE), { force: true });
+    this.recordForgotten = true;
   }
 
   /** Saves the index of compiled files (call once at the end of a command), if a file's text changed. */
@@ -113,6 +124,7 @@ export class TargetWriter {
 
   /** manifest.json (dbt's v12) and strata_state.json. Write it after a run, so compiled code is in it. */
   writeManifest(manifest: Manifest, fingerprints?: ReadonlyMap<string, string>): void {
+    this.forgetCompileRecord();
     this.manifest = manifest;
     const context = this.context();
     const compiledPath = (node: ManifestNode) => `${this.targetPath}/${this.nodeKey('compiled', node)}`;

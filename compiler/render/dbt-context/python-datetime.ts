@@ -306,18 +306,18 @@ function fromisoformat(text: unknown): PyDateTime {
   });
 }
 
-function makeDatetimeClass() {
+function makeDatetimeClass(clock: () => number) {
   const params = ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo'];
   const defaults = { hour: 0, minute: 0, second: 0, microsecond: 0, tzinfo: null };
   const now = (...args: unknown[]) => {
     const { tz } = bindArguments('now', args, ['tz'], { tz: null });
     if (!isTimezone(tz)) throw new TypeError('tzinfo argument must be None or of a tzinfo subclass');
-    return PyDateTime.fromInstant(Date.now() * 1000, tz);
+    return PyDateTime.fromInstant(clock() * 1000, tz);
   };
   return Object.assign((...args: unknown[]) => PyDateTime.fromFields(bindArguments('datetime', args, params, defaults)), {
     now,
     today: () => now(),
-    utcnow: () => PyDateTime.fromInstant(Date.now() * 1000, PyTimezone.utc).withTzinfo(null),
+    utcnow: () => PyDateTime.fromInstant(clock() * 1000, PyTimezone.utc).withTzinfo(null),
     fromtimestamp: (...args: unknown[]) => {
       const { micros, tz } = timestampArgs('fromtimestamp', args);
       return PyDateTime.fromInstant(micros, tz);
@@ -337,14 +337,14 @@ function makeDatetimeClass() {
   });
 }
 
-function makeDateClass() {
+function makeDateClass(clock: () => number) {
   return Object.assign(
     (...args: unknown[]) => {
       const a = bindArguments('date', args, ['year', 'month', 'day']);
       return new PyDate(integer('year', a.year), integer('month', a.month), integer('day', a.day));
     },
     {
-      today: () => PyDateTime.fromInstant(Date.now() * 1000, null).date(),
+      today: () => PyDateTime.fromInstant(clock() * 1000, null).date(),
       fromisoformat: (text: string) => {
         if (!/^\d{4}-?\d{2}-?\d{2}$/.test(String(text))) throw new Error(`ValueError: Invalid isoformat string: '${String(text)}'`);
         return fromisoformat(text).date();
@@ -369,11 +369,11 @@ function makeTimezoneClass() {
   );
 }
 
-/** The `datetime` module. */
-export function datetimeModule(): Record<string, unknown> {
+/** The `datetime` module; `clock` gives the time `now()` and `today()` read, in milliseconds. */
+export function datetimeModule(clock: () => number = Date.now): Record<string, unknown> {
   return {
-    datetime: makeDatetimeClass(),
-    date: makeDateClass(),
+    datetime: makeDatetimeClass(clock),
+    date: makeDateClass(clock),
     timedelta,
     timezone: makeTimezoneClass(),
     MINYEAR: 1,

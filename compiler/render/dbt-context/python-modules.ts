@@ -64,10 +64,13 @@ function mathModule(): Record<string, unknown> {
   };
 }
 
-/** A fresh `modules` object (its values hold no state shared between renders). */
-export function pythonModules(): Record<string, unknown> {
+/**
+ * A fresh `modules` object (its values hold no state shared between renders); `clock` is what
+ * `datetime.now()` and `date.today()` read.
+ */
+export function pythonModules(clock: () => number = Date.now): Record<string, unknown> {
   return {
-    datetime: datetimeModule(),
+    datetime: datetimeModule(clock),
     pytz: pytzModule(),
     re: reModule(),
     itertools: itertoolsModule(),

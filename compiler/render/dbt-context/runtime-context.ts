@@ -2,7 +2,7 @@ import { quoteIdent } from '../../sql/quote.js';
 import type { QueryResult } from '../../adapters/adapter.js';
 import type { StrataEnvironment } from '../nunjucks-env.js';
 import { TemplateRelation, type RelationType } from '../relation.js';
-import { currentScope, splitKeywords, type RenderScope } from '../render-scope.js';
+import { currentScope, splitKeywords, type RenderObserver, type RenderScope } from '../render-scope.js';
 import { resultTable, statementResult } from './result-table.js';
 import { pythonModules } from './python-modules.js';
 import { PyDateTime } from './python-datetime.js';
@@ -22,6 +22,8 @@ export interface ContextHost {
   runStartedAt: Date;
   /** What a run knows and templates may read: set by the command, empty while parsing. */
   run: RunState;
+  /** Told of reads of the clock and of printed lines (see RenderObserver). */
+  observer?: RenderObserver;
 }
 
 /** `graph`, `selected_resources`, `results` and `flags` as the running command fills them in. */
@@ -277,6 +279,7 @@ export function installRuntimeContext(env: StrataEnvironment, host: ContextHost)
       throw new CompilerError(`not implemented: ${String(message)}`);
     },
     warn: (message: unknown) => {
+      host.observer?.volatile('exceptions.warn()');
       scope('exceptions.warn').warn?.(String(message));
       return '';
     },
@@ -299,7 +302,11 @@ export function installRuntimeContext(env: StrataEnvironment, host: ContextHost)
   env.addGlobal('should_full_refresh', () => scope('should_full_refresh').configGet('full_refresh', false) === true);
   // Built on first use: most templates never touch `modules`.
   let modules: Record<string, unknown> | undefined;
-  env.defineGlobalGetter('modules', () => (modules ??= pythonModules()));
+  const clock = () => {
+    host.observer?.volatile('modules.datetime');
+    return Date.now();
+  };
+  env.defineGlobalGetter('modules', () => (modules ??= pythonModules(clock)));
   const run = host.run;
   env.defineGlobalGetter('flags', () => ({ FULL_REFRESH: false, STORE_FAILURES: false, WHICH: 'compile', ...run.flags }));
   // Known only once the project is parsed and the run selected: a template that reads them is rendered
@@ -318,13 +325,20 @@ export function installRuntimeContext(env: StrataEnvironment, host: ContextHost)
   env.defineGlobalGetter('results', atRun(() => run.results ?? []));
   // dbt's run_started_at: a datetime in UTC (`{{ run_started_at }}` prints `2024-05-01 12:00:00.123000+00:00`).
   let startedAt: unknown;
-  env.defineGlobalGetter('run_started_at', () => (startedAt ??= PyDateTime.fromInstant(host.runStartedAt.getTime() * 1000, PyTimezone.utc)));
+  env.defineGlobalGetter('run_started_at', () => {
+    host.observer?.volatile('run_started_at');
+    return (startedAt ??= PyDateTime.fromInstant(host.runStartedAt.getTime() * 1000, PyTimezone.utc));
+  });
   env.addGlobal('log', (...args: unknown[]) => {
     const { positional, keywords } = splitKeywords(args);
-    if (keywords.info === true || positional[1] === true) run.log?.(String(positional[0] ?? ''));
+    if (keywords.info === true || positional[1] === true) {
+      host.observer?.volatile('log()');
+      run.log?.(String(positional[0] ?? ''));
+    }
     return '';
   });
   env.addGlobal('print', (message: unknown) => {
+    host.observer?.volatile('print()');
     run.log?.(String(message));
     return '';
   });
