@@ -147,6 +147,11 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = 2;
     });
 
+  // yargs formats the whole help text before every command's handler, in case the handler prints it
+  // (about 25 ms of every command, most of it measuring string widths); no handler here does, and
+  // `--help` and usage errors format it when they need it.
+  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   await parser.parseAsync();
   return usageError ? 2 : exitCode;
 }
