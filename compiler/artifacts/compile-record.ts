@@ -7,9 +7,8 @@
  * compile whose templates read the clock or the invocation id, or printed a line, leaves no record.
  */
 import { hash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/strata-error.js';
 
 export const COMPILE_RECORD_FILE = '.strata-compile.json';
@@ -38,14 +37,14 @@ export interface CompileRecord {
 
 /**
  * The inputs of a compile, as one digest: the project's (projectDigest), the options that choose what is
- * compiled, the `--state` artifacts read, and the program (a new build of Strata compiles anew).
+ * compiled, the `--state` artifacts read, and the program (programIdentity: a new build of Strata compiles anew).
  */
 /** What a compile tells the record; the version and the artifacts' stats are added when it is written. */
 export type RecordedCompile = Omit<CompileRecord, 'version' | 'files' | 'folders'> & { compiled: string[] };
 
-export function compileKey(projectDigest: string, options: { select?: string[]; exclude?: string[]; state?: string }): string {
+export function compileKey(projectDigest: string, program: string, options: { select?: string[]; exclude?: string[]; state?: string }): string {
   const state = options.state ? ['manifest.json', 'strata_state.json'].map((file) => contentDigest(join(options.state!, file))) : [];
-  return hash('sha256', JSON.stringify([RECORD_VERSION, projectDigest, options.select ?? null, options.exclude ?? null, state, programIdentity()]), 'hex');
+  return hash('sha256', JSON.stringify([RECORD_VERSION, projectDigest, options.select ?? null, options.exclude ?? null, state, program]), 'hex');
 }
 
 export function readCompileRecord(targetDir: string): CompileRecord | undefined {
@@ -146,43 +145,4 @@ function contentDigest(file: string): string {
   } catch {
     return 'absent';
   }
-}
-
-let identity: string | undefined;
-
-/**
- * Which build of Strata is running: the bundle's size and time (one file holds the whole program), or
- * under the modules of dist/compiler/ the newest of them; and the installed packages' lock (a new
- * nunjucks renders anew). Node's version too.
- */
-function programIdentity(): string {
-  if (identity !== undefined) return identity;
-  const self = fileURLToPath(import.meta.url);
-  const parts = [process.version];
-  if (self.endsWith('.cjs')) {
-    const stat = statSync(self);
-    parts.push(`${stat.size}:${stat.mtimeMs}`);
-  } else {
-    parts.push(newestUnder(dirname(dirname(self))));
-  }
-  const installed = statOrUndefined(fileURLToPath(new URL('../../../node_modules/.package-lock.json', import.meta.url)));
-  if (installed) parts.push(`${installed.size}:${installed.mtimeMs}`);
-  return (identity = parts.join('|'));
-}
-
-function newestUnder(dir: string): string {
-  let newest = 0;
-  let count = 0;
-  const walk = (folder: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.js')) {
-        newest = Math.max(newest, statSync(path).mtimeMs);
-        count++;
-      }
-    }
-  };
-  walk(dir);
-  return `${count}:${newest}`;
 }

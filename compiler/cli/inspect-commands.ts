@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { compileKey, readCompileRecord, recordHolds, stampArtifacts, stampRecord, writeCompileRecord } from '../artifacts/compile-record.js';
 import { projectDigest } from '../project/project-digest.js';
+import { programIdentity } from './program-identity.js';
 import type { RenderObserver } from '../render/render-scope.js';
 import { rmSync } from 'node:fs';
 import { isTestNode, type NodeId } from '../manifest/types.js';
@@ -27,11 +28,12 @@ const print: Print = (text) => process.stdout.write(`${text}\n`);
  * `strata compile`: renders every selected model and test to target/compiled/, no database. When nothing
  * it reads changed since the last compile (compile-record.ts), target/ is reused as it is.
  */
-export function compileCommand(args: CommonArgs & { partialParse?: boolean }, reporter: Reporter): number {
+export function compileCommand(args: CommonArgs, reporter: Reporter): number {
   const started = Date.now();
   const project = loadProjectFor(args, reporter);
   const targetDir = join(project.root, project.paths.target);
-  const key = compileKey(projectDigest(project), args);
+  const digest = projectDigest(project);
+  const key = compileKey(digest, programIdentity(), args);
   const record = args.partialParse === false ? undefined : readCompileRecord(targetDir);
   if (record && recordHolds(record, key, targetDir, process.env) && stampArtifacts(targetDir, new Date().toISOString(), randomUUID())) {
     stampRecord(targetDir, record);
@@ -47,7 +49,7 @@ export function compileCommand(args: CommonArgs & { partialParse?: boolean }, re
     envRead: (name, value) => void reads.set(name, value ?? null),
     volatile: () => void (volatile = true),
   };
-  const session = openSession(args, reporter, project, observer);
+  const session = openSession(args, reporter, { project, digest, observer, keepParse: false });
   const selection = select(session, args, reporter);
   const { parsed } = session;
   const writer = new TargetWriter(project.root, project.paths.target, project.name, targetInfo(parsed, session.invocationId));

@@ -37,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('profiles-dir', { type: 'string', describe: 'Directory holding profiles.yml (default: DBT_PROFILES_DIR, else the project dir, else ~/.dbt)' })
     .option('profile', { type: 'string', describe: 'Profile of profiles.yml to use, instead of profile: in dbt_project.yml' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Console output format' })
+    .option('partial-parse', { type: 'boolean', default: true, describe: "Reuse the parse (and compile's output) of an earlier command when nothing it read changed; --no-partial-parse: parse anew" })
     .command(
       'build',
       'Seeds, models, snapshots and tests in one DAG; each model\'s tests right after it',
@@ -62,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'compile',
       'Render the selected nodes to target/compiled/ (no database)',
-      (y) => selectOptions(y).option('partial-parse', { type: 'boolean', default: true, describe: 'Reuse target/ when nothing it was compiled from changed (--no-partial-parse: compile anew)' }),
+      (y) => selectOptions(y),
       run(async (a, r) => (await inspect()).compileCommand(a as never, r)),
     )
     .command('parse', 'Parse the project and write target/manifest.json (no database, nothing compiled)', (y) => y, run(async (a, r) => (await import('./parse-command.js')).parseCommand(a as never, r)))

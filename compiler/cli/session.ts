@@ -8,7 +8,11 @@ import { checkRelationNames } from '../graph/relation-names.js';
 import { selectNodes, type Selection } from '../graph/select-nodes.js';
 import { loadStateManifest, stateCheck } from '../graph/state-manifest.js';
 import { loadProject, type LoadProjectOptions, type Project } from '../project/load-project.js';
+import { join } from 'node:path';
 import { parseProject, type ParsedProject } from '../render/parse-project.js';
+import { parseProjectCached } from '../render/parse-cache.js';
+import { projectDigest } from '../project/project-digest.js';
+import { programIdentity } from './program-identity.js';
 import type { Reporter } from '../report/reporter.js';
 import type { RenderObserver } from '../render/render-scope.js';
 
@@ -27,6 +31,8 @@ export interface CommonArgs {
   profilesDir?: string;
   /** `--profile`: overrides `profile:` of dbt_project.yml. */
   profile?: string;
+  /** `--no-partial-parse`: parse (and compile) anew, ignoring what earlier commands kept in target/. */
+  partialParse?: boolean;
 }
 
 export interface Session {
@@ -91,13 +97,34 @@ export function loadProjectFor(args: CommonArgs, reporter?: Reporter): Project {
   return project;
 }
 
+/** What a command that already did part of openSession's work hands it. */
+export interface SessionStart {
+  /** The project, when the command loaded it already. */
+  project?: Project;
+  /** Its digest (projectDigest), when the command computed it already. */
+  digest?: string;
+  /** Told what templates read besides the project (see RenderObserver). */
+  observer?: RenderObserver;
+  /** Keep this parse in target/ for the next command (parse-cache.ts); `strata compile` keeps its own record instead. */
+  keepParse?: boolean;
+}
+
 /**
- * project → parse pass → graph: everything before the database, pure. `project`: when the command
- * loaded it already; `observer`: told what templates read besides the project (see RenderObserver).
+ * project → parse pass → graph: everything before the database, pure. The parse pass is the earlier
+ * command's when nothing it read changed (parse-cache.ts), unless `--no-partial-parse`.
  */
-export function openSession(args: CommonArgs, reporter?: Reporter, project = loadProjectFor(args, reporter), observer?: RenderObserver): Session {
+export function openSession(args: CommonArgs, reporter?: Reporter, start: SessionStart = {}): Session {
+  const project = start.project ?? loadProjectFor(args, reporter);
   const invocationId = randomUUID();
-  const parsed = parseProject(project, { invocationId, observer });
+  const options = { invocationId, observer: start.observer };
+  const parsed =
+    args.partialParse === false
+      ? parseProject(project, options)
+      : parseProjectCached(project, options, {
+          dir: join(project.root, project.paths.target),
+          key: `${start.digest ?? projectDigest(project)}|${programIdentity()}`,
+          write: start.keepParse !== false,
+        });
   if (reporter && parsed.warnings.length > 0) reporter.diagnostics(parsed.warnings);
   // What templates read of the run: `graph` (built on first use), and `log(msg, info=True)` lines.
   parsed.renderer.run.graph = () =>

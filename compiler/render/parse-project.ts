@@ -1,19 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { diagnosticsCollector, StrataError, type Diagnostic } from '../diagnostics/strata-error.js';
 import { nodeId, type Manifest, type ManifestNode, type NodeConfig, type NodeId, type SourceTable } from '../manifest/types.js';
 import { configResolver, mergeConfig } from '../project/config-tree.js';
 import type { Project } from '../project/load-project.js';
 import { checksumOf, type ProjectFile } from '../project/project-files.js';
 import { readSchemaProperties, type SchemaProperties } from '../project/schema-yaml.js';
-import { docLookup, readDocBlocks } from '../project/doc-blocks.js';
-import type { DocBlock, GroupInfo } from '../manifest/types.js';
+import type { GroupInfo } from '../manifest/types.js';
 import { asVersion, checkVersionFiles, versionedAlias } from './versioned-models.js';
 import { checkAccess, groupInfos } from './model-access.js';
 import { analysisNodes } from './analysis-nodes.js';
 import { sourceFreshness } from './source-freshness-config.js';
 import { parseTemplate, type ParsedTemplate } from './parse-template.js';
-import type { RenderContext, RenderObserver } from './render-scope.js';
-import { Renderer } from './renderer.js';
+import type { RenderObserver } from './render-scope.js';
+import type { Renderer } from './renderer.js';
+import { readRootProperties, renderContextOf, rendererFor } from './parse-context.js';
 import { unitTestNodes } from './unit-test-nodes.js';
 import { dashboardExposures, exposureNodes } from './exposure-nodes.js';
 import { readDashboards, type DashboardDefinition } from '../dashboards/dashboard-file.js';
@@ -56,30 +55,8 @@ export interface ParseOptions {
  *   parsed.manifest.nodes['model.pagila.dim_customer'].dependsOn.nodes; // ['model.pagila.brz_customer', ...]
  */
 export function parseProject(project: Project, options: ParseOptions = {}): ParsedProject {
-  const context: RenderContext = {
-    projectName: project.name,
-    vars: project.vars,
-    target: {
-      name: project.target.name,
-      schema: project.target.schema,
-      // Both engines speak PostgreSQL: templates that branch on target.type see 'postgres' on either.
-      type: 'postgres',
-      threads: project.target.threads,
-      database: project.target.type === 'postgres' ? (project.target.database ?? databaseOfUrl(project.target.url)) : 'postgres',
-      ...(project.target.type === 'postgres' ? { user: project.target.user } : {}),
-    },
-    packageVars: Object.fromEntries(project.packages.map((part) => [part.name, part.vars])),
-    env: options.env ?? process.env,
-    runStartedAt: options.runStartedAt ?? new Date(),
-    invocationId: options.invocationId ?? randomUUID(),
-    observer: options.observer,
-  };
-  const renderer = new Renderer(
-    context,
-    project.files.macros,
-    project.packages.map((part) => ({ name: part.name, files: part.files.macros })),
-    project.dispatch,
-  );
+  const context = renderContextOf(project, options);
+  const renderer = rendererFor(project, context);
   // project.yml's own errors first (loading went on without the bad values): every problem is reported at once.
   const problems: Diagnostic[] = [...(project.problems ?? [])];
   const collect = diagnosticsCollector(problems);
@@ -92,9 +69,7 @@ export function parseProject(project: Project, options: ParseOptions = {}): Pars
   };
 
   // Docs blocks of every package first: a description may call one of another package's.
-  const docBlocks: DocBlock[] = [project, ...project.packages].flatMap((part) => (part.files.docs?.length ? readDocBlocks(part.files.docs, part.name, problems) : []));
-  const docs = docBlocks.length > 0 ? docLookup(docBlocks, project.name) : () => undefined;
-  const properties = readSchemaProperties(project.files.yaml, problems, { lookup: docs, packageName: project.name });
+  const { docBlocks, docs, properties } = readRootProperties(project, problems);
   const groups = new Map<string, GroupInfo>();
   const nodes = new Map<NodeId, ManifestNode>();
   const templates = new Map<NodeId, ParsedTemplate>();
@@ -332,17 +307,6 @@ export function parseModelFile(
   });
   if (props?.versionOf !== undefined || props?.deprecationDate !== undefined) return { node: asVersion(node, props), name: node.name, template };
   return { node, name, template };
-}
-
-/** The database a postgres URL names (`postgres://u@h:5432/analytics` → `analytics`). */
-function databaseOfUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
-    return name === '' ? undefined : name;
-  } catch {
-    return undefined;
-  }
 }
 
 function resolveRelations(

@@ -1,0 +1,123 @@
+/**
+ * The parse cache (compiler/render/parse-cache.ts): a reused parse is the same data as a fresh one, for
+ * every fixture project and the Pagila project; and it is reused only while the project, the
+ * environment variables its templates read and Strata's build are the same, never after a parse that
+ * read the clock. Pure: load → parse, no database.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadProject } from '../../compiler/project/load-project.js';
+import { projectDigest } from '../../compiler/project/project-digest.js';
+import { PARSE_CACHE_FILE, parseProjectCached } from '../../compiler/render/parse-cache.js';
+import { parseProject, type ParsedProject } from '../../compiler/render/parse-project.js';
+import { FIXTURES, REPO_ROOT, writeFiles } from './cli.js';
+
+const STARTED = new Date('2024-05-06T07:08:09.000Z');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-parse-cache-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** What a command reads of a parse. */
+function data(parsed: ParsedProject) {
+  return { manifest: parsed.manifest, templates: [...parsed.templates], dashboards: parsed.dashboards, warnings: parsed.warnings, properties: parsed.properties };
+}
+
+function cached(root: string, cacheDir: string, env: NodeJS.ProcessEnv = {}, observer?: Parameters<typeof parseProjectCached>[1]['observer']): ParsedProject {
+  const project = loadProject(root, { env });
+  return parseProjectCached(project, { runStartedAt: STARTED, invocationId: 'test', env, observer }, { dir: cacheDir, key: projectDigest(project), write: true });
+}
+
+/** Marks the stored parse so that a reuse of it shows: its warnings become one sentinel. */
+function mark(cacheDir: string): void {
+  const file = path.join(cacheDir, PARSE_CACHE_FILE);
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { warnings: unknown[] };
+  stored.warnings = [{ code: 'SENTINEL', message: 'reused' }];
+  fs.writeFileSync(file, JSON.stringify(stored));
+}
+const reused = (parsed: ParsedProject) => parsed.warnings.some((w) => w.code === 'SENTINEL');
+
+describe('the parse cache', () => {
+  const kept: string[] = [];
+  const projects = [...fs.readdirSync(FIXTURES).map((name) => path.join(FIXTURES, name)), REPO_ROOT].filter((dir) => fs.existsSync(path.join(dir, 'project.yml')));
+
+  it.each(projects.map((dir) => [path.relative(REPO_ROOT, dir) || 'pagila', dir]))('a reused parse of %s is the fresh parse', (_name, dir) => {
+    const cacheDir = scratch();
+    let fresh: ParsedProject;
+    try {
+      fresh = parseProject(loadProject(dir, { env: {} }), { runStartedAt: STARTED, invocationId: 'test', env: {} });
+    } catch {
+      // A fixture with deliberate errors (or needing `strata deps`): nothing is cached for it either.
+      expect(() => cached(dir, cacheDir)).toThrow();
+      expect(fs.existsSync(path.join(cacheDir, PARSE_CACHE_FILE))).toBe(false);
+      return;
+    }
+    const first = cached(dir, cacheDir);
+    expect(data(first)).toEqual(data(fresh));
+    // A project whose templates read the clock (context, shop) or with a deprecation date (governance) is not kept.
+    if (!fs.existsSync(path.join(cacheDir, PARSE_CACHE_FILE))) return;
+    kept.push(dir);
+    const again = cached(dir, cacheDir);
+    expect(data(again)).toEqual(data(fresh));
+    // And it renders at run time as the fresh one does: the templates' macros are there.
+    expect([...again.renderer.macros.keys()]).toEqual([...fresh.renderer.macros.keys()]);
+  });
+
+  it('kept the parse of most of them (the comparisons above were not vacuous)', () => {
+    expect(kept.length).toBeGreaterThanOrEqual(8);
+    expect(kept).toContain(REPO_ROOT);
+  });
+
+  it('is reused until a file changes', () => {
+    const root = scratch();
+    const cacheDir = path.join(root, 'target');
+    writeFiles(root, { 'project.yml': 'name: cached\n', 'models/a.sql': 'select 1 as x\n', 'models/b.sql': "select * from {{ ref('a') }}\n" });
+    cached(root, cacheDir);
+    mark(cacheDir);
+    expect(reused(cached(root, cacheDir))).toBe(true);
+    fs.writeFileSync(path.join(root, 'models/b.sql'), "select x + 1 as y from {{ ref('a') }}\n");
+    const edited = cached(root, cacheDir);
+    expect(reused(edited)).toBe(false);
+    expect(edited.manifest.nodes['model.cached.b' as never]!.rawSql).toContain('x + 1');
+    // A new file, and a macro, count as changes too.
+    mark(cacheDir);
+    writeFiles(root, { 'macros/m.sql': '{% macro m() %}1{% endmacro %}\n' });
+    expect(reused(cached(root, cacheDir))).toBe(false);
+  });
+
+  it('is reused while the environment variables its templates read keep their values, and tells the observer of them', () => {
+    const root = scratch();
+    const cacheDir = path.join(root, 'target');
+    writeFiles(root, { 'project.yml': 'name: cached\n', 'models/a.sql': "select '{{ env_var(\"CACHE_REGION\", \"eu\") }}' as region\n" });
+    cached(root, cacheDir, { CACHE_REGION: 'us' });
+    mark(cacheDir);
+    const reads: [string, string | undefined][] = [];
+    const hit = cached(root, cacheDir, { CACHE_REGION: 'us', OTHER: 'x' }, { envRead: (name, value) => void reads.push([name, value]), volatile: () => {} });
+    expect(reused(hit)).toBe(true);
+    expect(reads).toEqual([['CACHE_REGION', 'us']]);
+    const changed = cached(root, cacheDir, { CACHE_REGION: 'apac' });
+    expect(reused(changed)).toBe(false);
+    expect(changed.templates.get('model.cached.a' as never)!.rendered).toContain("'apac'");
+    mark(cacheDir);
+    // Unset is a value too.
+    expect(reused(cached(root, cacheDir, {}))).toBe(false);
+  });
+
+  it('keeps nothing of a parse that read the clock or printed', () => {
+    for (const text of ["select '{{ run_started_at }}' as at\n", "select '{{ modules.datetime.date.today() }}' as d\n", "{% do log('hi', info=True) %}select 1 as x\n"]) {
+      const root = scratch();
+      const cacheDir = path.join(root, 'target');
+      writeFiles(root, { 'project.yml': 'name: cached\n', 'models/a.sql': text });
+      cached(root, cacheDir);
+      expect(fs.existsSync(path.join(cacheDir, PARSE_CACHE_FILE)), text).toBe(false);
+    }
+  });
+});
