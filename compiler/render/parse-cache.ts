@@ -1,5 +1,5 @@
 /**
- * The parse pass's result kept between commands in target/.strata-parse.json, as dbt's partial parsing
+ * The parse pass's result kept between commands in target/.strata-parse.<target>.json, as dbt's partial parsing
  * keeps target/partial_parse.msgpack, at the grain of the whole project: reused when the project's
  * digest (project-digest.ts: every file of the project and its packages, config, target, vars) and
  * Strata's build are those it was parsed with, and the environment variables its templates read hold
@@ -18,7 +18,8 @@ import { parseProject, type ParsedProject, type ParseOptions } from './parse-pro
 import type { ParsedTemplate } from './parse-template.js';
 import type { RenderObserver } from './render-scope.js';
 
-export const PARSE_CACHE_FILE = '.strata-parse.json';
+/** One file per target: a project built on two targets in turn keeps both parses. */
+export const parseCacheFile = (targetName: string): string => `.strata-parse.${targetName.replace(/[^A-Za-z0-9_-]/g, '_')}.json`;
 const CACHE_VERSION = 1;
 
 interface StoredParse {
@@ -48,7 +49,7 @@ export interface ParseCache {
  * @example parseProjectCached(project, { invocationId }, { dir: 'target', key, write: true }).manifest
  */
 export function parseProjectCached(project: Project, options: ParseOptions, cache: ParseCache): ParsedProject {
-  const file = join(cache.dir, PARSE_CACHE_FILE);
+  const file = join(cache.dir, parseCacheFile(project.target.name));
   const env = options.env ?? process.env;
   const stored = readStored(file);
   if (stored && stored.key === cache.key && Object.entries(stored.env).every(([name, value]) => (env[name] ?? null) === value)) {

@@ -10,11 +10,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../compiler/project/load-project.js';
 import { projectDigest } from '../../compiler/project/project-digest.js';
-import { PARSE_CACHE_FILE, parseProjectCached } from '../../compiler/render/parse-cache.js';
+import { parseCacheFile, parseProjectCached } from '../../compiler/render/parse-cache.js';
 import { parseProject, type ParsedProject } from '../../compiler/render/parse-project.js';
 import { FIXTURES, REPO_ROOT, writeFiles } from './cli.js';
 
 const STARTED = new Date('2024-05-06T07:08:09.000Z');
+/** The parse kept in `cacheDir` for the project's default target. */
+const keptFile = (cacheDir: string, root: string) => path.join(cacheDir, parseCacheFile(loadProject(root, { env: {} }).target.name));
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -37,8 +39,8 @@ function cached(root: string, cacheDir: string, env: NodeJS.ProcessEnv = {}, obs
 }
 
 /** Marks the stored parse so that a reuse of it shows: its warnings become one sentinel. */
-function mark(cacheDir: string): void {
-  const file = path.join(cacheDir, PARSE_CACHE_FILE);
+function mark(cacheDir: string, root: string): void {
+  const file = keptFile(cacheDir, root);
   const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { warnings: unknown[] };
   stored.warnings = [{ code: 'SENTINEL', message: 'reused' }];
   fs.writeFileSync(file, JSON.stringify(stored));
@@ -57,13 +59,13 @@ describe('the parse cache', () => {
     } catch {
       // A fixture with deliberate errors (or needing `strata deps`): nothing is cached for it either.
       expect(() => cached(dir, cacheDir)).toThrow();
-      expect(fs.existsSync(path.join(cacheDir, PARSE_CACHE_FILE))).toBe(false);
+      expect(fs.readdirSync(cacheDir).filter((file) => file.startsWith('.strata-parse'))).toEqual([]);
       return;
     }
     const first = cached(dir, cacheDir);
     expect(data(first)).toEqual(data(fresh));
     // A project whose templates read the clock (context, shop) or with a deprecation date (governance) is not kept.
-    if (!fs.existsSync(path.join(cacheDir, PARSE_CACHE_FILE))) return;
+    if (!fs.existsSync(keptFile(cacheDir, dir))) return;
     kept.push(dir);
     const again = cached(dir, cacheDir);
     expect(data(again)).toEqual(data(fresh));
@@ -81,14 +83,14 @@ describe('the parse cache', () => {
     const cacheDir = path.join(root, 'target');
     writeFiles(root, { 'project.yml': 'name: cached\n', 'models/a.sql': 'select 1 as x\n', 'models/b.sql': "select * from {{ ref('a') }}\n" });
     cached(root, cacheDir);
-    mark(cacheDir);
+    mark(cacheDir, root);
     expect(reused(cached(root, cacheDir))).toBe(true);
     fs.writeFileSync(path.join(root, 'models/b.sql'), "select x + 1 as y from {{ ref('a') }}\n");
     const edited = cached(root, cacheDir);
     expect(reused(edited)).toBe(false);
     expect(edited.manifest.nodes['model.cached.b' as never]!.rawSql).toContain('x + 1');
     // A new file, and a macro, count as changes too.
-    mark(cacheDir);
+    mark(cacheDir, root);
     writeFiles(root, { 'macros/m.sql': '{% macro m() %}1{% endmacro %}\n' });
     expect(reused(cached(root, cacheDir))).toBe(false);
   });
@@ -98,7 +100,7 @@ describe('the parse cache', () => {
     const cacheDir = path.join(root, 'target');
     writeFiles(root, { 'project.yml': 'name: cached\n', 'models/a.sql': "select '{{ env_var(\"CACHE_REGION\", \"eu\") }}' as region\n" });
     cached(root, cacheDir, { CACHE_REGION: 'us' });
-    mark(cacheDir);
+    mark(cacheDir, root);
     const reads: [string, string | undefined][] = [];
     const hit = cached(root, cacheDir, { CACHE_REGION: 'us', OTHER: 'x' }, { envRead: (name, value) => void reads.push([name, value]), volatile: () => {} });
     expect(reused(hit)).toBe(true);
@@ -106,7 +108,7 @@ describe('the parse cache', () => {
     const changed = cached(root, cacheDir, { CACHE_REGION: 'apac' });
     expect(reused(changed)).toBe(false);
     expect(changed.templates.get('model.cached.a' as never)!.rendered).toContain("'apac'");
-    mark(cacheDir);
+    mark(cacheDir, root);
     // Unset is a value too.
     expect(reused(cached(root, cacheDir, {}))).toBe(false);
   });
@@ -117,7 +119,7 @@ describe('the parse cache', () => {
       const cacheDir = path.join(root, 'target');
       writeFiles(root, { 'project.yml': 'name: cached\n', 'models/a.sql': text });
       cached(root, cacheDir);
-      expect(fs.existsSync(path.join(cacheDir, PARSE_CACHE_FILE)), text).toBe(false);
+      expect(fs.existsSync(keptFile(cacheDir, root)), text).toBe(false);
     }
   });
 });
