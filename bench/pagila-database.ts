@@ -26,17 +26,20 @@ export function strataBin(): string {
 
 /**
  * The repository's Pagila project with the seeds of `scale`, on a fresh database `strata_bench_s<scale>`.
+ * `source`: the checkout whose Pagila project (models, macros, snapshots, tests, project.yml, and the
+ * seeds at scale 1) is copied, this repository by default; an older checkout's project lets an older
+ * Strata, which cannot parse today's, run the same project as this one.
  * @example prepareProject(server.url, 10, (m) => process.stderr.write(`${m}\n`)).dir // …/bench/.out/scale-10
  */
-export function prepareProject(serverUrl: string, scale: number, log: (message: string) => void): BenchProject {
+export function prepareProject(serverUrl: string, scale: number, log: (message: string) => void, source = root): BenchProject {
   const out = join(root, 'bench', '.out');
   const dir = join(out, `scale-${scale}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const part of ['models', 'macros', 'snapshots', 'tests/sql', 'project.yml']) {
-    if (existsSync(join(root, part))) cpSync(join(root, part), join(dir, part), { recursive: true });
+    if (existsSync(join(source, part))) cpSync(join(source, part), join(dir, part), { recursive: true });
   }
-  const data = scale === 1 ? join(root, 'seeds') : join(out, `pagila-${scale}`);
+  const data = scale === 1 ? join(source, 'seeds') : join(out, `pagila-${scale}`);
   if (!existsSync(join(data, 'rental.csv'))) {
     log(`generating Pagila at scale ${scale} into ${data}`);
     execFileSync(process.execPath, [join(root, 'dist', 'bench', 'generate-pagila.js'), '--scale', String(scale), '--out', data], { stdio: 'inherit' });
@@ -48,14 +51,21 @@ export function prepareProject(serverUrl: string, scale: number, log: (message: 
   return { dir, url, env: { ...process.env, STRATA_POSTGRES_URL: url, NO_COLOR: '1' } };
 }
 
+export interface BenchServer {
+  url: string;
+  /** The server's log file, when the benchmark started the server (and so can read what it logs). */
+  logFile?: string;
+  stop(): void;
+}
+
 /** STRATA_BENCH_PG_URL when set (left running), else a throwaway server stopped and deleted by `stop()`. */
-export function startPostgres(): { url: string; stop(): void } {
+export function startPostgres(): BenchServer {
   const given = process.env.STRATA_BENCH_PG_URL?.trim();
   if (given) return { url: given, stop: () => {} };
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-pg-'));
   const script = join(root, '.ci', 'postgres-server.sh');
   const url = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n').pop()!;
-  return { url, stop: () => void execFileSync('bash', [script, 'stop', dir], { stdio: 'ignore' }) };
+  return { url, logFile: join(dir, 'server.log'), stop: () => void execFileSync('bash', [script, 'stop', dir], { stdio: 'ignore' }) };
 }
 
 /** `16.4` from the server at `url`, or `?`. */

@@ -3,19 +3,23 @@
  * `psql` (the physical limit), and optionally beside another Strata checkout (`--baseline DIR`, its
  * `dist/` built) run interleaved with this one, so the load of a shared machine falls on both alike:
  *
- *   npm run bench:scale -- [--scale 100] [--runs 3] [--inner-runs 9] [--baseline DIR] [--write]
+ *   npm run bench:scale -- [--scale 100] [--runs 3] [--inner-runs 9] [--baseline DIR] [--project DIR] [--write]
  *
  * - seed: `strata seed` against one psql session that truncates each seed table and `\copy`s its CSV;
  *   wall time and peak RSS (GNU time's %M);
  * - tests: `strata test --threads 1` on the built project (data tests only; unit tests are literal rows);
  * - build: `strata build --exclude resource_type:seed --threads 1`;
+ * - for tests and build, psql replaying in one session the statements the first strata run sent, in the
+ *   same order, read back from the server's log (bench/statement-log.ts; a throwaway server only);
  * - fixed cost at scale: `strata build --select brz_language` (a 6-row view and its tests), where the
  *   project holds every CSV of the scale;
  * - inner loop (scale 1): `strata build --select gold_customer_metrics` against psql creating a table
  *   from the model's compiled SQL (rolled back), and `node -e 0` (the floor of any Node process).
  *
  * Postgres: STRATA_BENCH_PG_URL, else a throwaway server from .ci/postgres-server.sh. Data: generated
- * with bench/generate-pagila.ts under bench/.out/ when missing.
+ * with bench/generate-pagila.ts under bench/.out/ when missing. `--project DIR`: the Pagila project of
+ * another checkout (an older Strata cannot parse today's: `--project DIR --baseline DIR` runs both
+ * versions on the older project).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,6 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuModel, findRepositoryRoot, median, writeMarkedSection } from './bench-report.js';
 import { type BenchProject, prepareProject, serverVersion, startPostgres, strataBin } from './pagila-database.js';
+import { captureStatements, replayScript } from './statement-log.js';
 
 interface Sample {
   seconds: number;
@@ -46,6 +51,7 @@ function main(): void {
       runs: { type: 'string', default: '3' },
       'inner-runs': { type: 'string', default: '9' },
       baseline: { type: 'string' },
+      project: { type: 'string' },
       write: { type: 'boolean', default: false },
     },
   });
@@ -53,22 +59,24 @@ function main(): void {
   const runs = Number(values.runs);
   const innerRuns = Number(values['inner-runs']);
   const baseline = values.baseline ? join(values.baseline, 'bin', 'strata.js') : undefined;
+  const source = values.project ?? root;
   const server = startPostgres();
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loads = [load()];
   try {
     const rows: Row[] = [];
-    const big = prepareProject(server.url, scale, log);
+    const big = prepareProject(server.url, scale, log, source);
     log(`scale ${scale}: project in ${big.dir}`);
     rows.push(measureSeed(big, scale, runs, baseline));
     loads.push(load());
     run(strataBin(), ['build', '--exclude', 'resource_type:seed', '--threads', '1'], big);
-    rows.push(compare(`data tests, scale ${scale} (\`test --threads 1\`)`, ['test', '--threads', '1'], big, runs, baseline));
-    rows.push(compare(`build without seeds, scale ${scale}, threads 1`, ['build', '--exclude', 'resource_type:seed', '--threads', '1'], big, runs, baseline));
+    if (!server.logFile) log('STRATA_BENCH_PG_URL: the server log is not ours to read, no psql replay of tests and build');
+    rows.push(compare(`data tests, scale ${scale} (\`test --threads 1\`)`, ['test', '--threads', '1'], big, runs, baseline, server.logFile));
+    rows.push(compare(`build without seeds, scale ${scale}, threads 1`, ['build', '--exclude', 'resource_type:seed', '--threads', '1'], big, runs, baseline, server.logFile));
     // A 6-row model: the time is the command's own, with every seed CSV of this scale in the project.
     rows.push(compare(`fixed cost, scale ${scale}: \`build --select brz_language\``, ['build', '--select', 'brz_language'], big, innerRuns, baseline));
     loads.push(load());
-    const small = prepareProject(server.url, 1, log);
+    const small = prepareProject(server.url, 1, log, source);
     run(strataBin(), ['build'], small);
     const inner = compare('inner loop, scale 1: `build --select gold_customer_metrics`', ['build', '--select', 'gold_customer_metrics'], small, innerRuns, baseline);
     inner.psql = replayRun(small, 'gold_customer_metrics', innerRuns);
@@ -76,7 +84,7 @@ function main(): void {
     rows.push(inner);
     rows.push({ work: '`node -e 0` (any Node process)', strata: times(innerRuns, () => timed(process.execPath, ['-e', '0'], small)) });
     loads.push(load());
-    const section = render(rows, scale, runs, innerRuns, baseline !== undefined, loads, server.url);
+    const section = render(rows, scale, runs, innerRuns, baseline !== undefined, loads, server.url, values.project !== undefined);
     process.stdout.write(`${section}\n`);
     if (values.write) writeMarkedSection(join(root, 'BENCHMARKS.md'), '<!-- bench:scale:start -->', '<!-- bench:scale:end -->', section, '## Pagila at scale: seeds, tests and the inner loop against psql');
   } finally {
@@ -99,13 +107,28 @@ function measureSeed(project: BenchProject, scale: number, runs: number, baselin
   return row;
 }
 
-/** `runs` runs of a strata command, alternating with the baseline checkout's when there is one. */
-function compare(work: string, args: string[], project: BenchProject, runs: number, baseline: string | undefined): Row {
-  const row: Row = { work, strata: [], baseline: baseline ? [] : undefined };
+/**
+ * `runs` runs of a strata command, alternating with the baseline checkout's when there is one. With the
+ * server's log (`logFile`), the first run's statements are captured and psql replays them after each
+ * round, so the three share the load of the moment.
+ */
+function compare(work: string, args: string[], project: BenchProject, runs: number, baseline: string | undefined, logFile?: string): Row {
+  const row: Row = { work, strata: [], baseline: baseline ? [] : undefined, psql: logFile ? [] : undefined };
+  let script: string | undefined;
   for (let i = 0; i < runs; i++) {
-    row.strata.push(timed(process.execPath, [strataBin(), ...args, '--target', 'postgres', '--project-dir', project.dir], project));
+    const strata = () => timed(process.execPath, [strataBin(), ...args, '--target', 'postgres', '--project-dir', project.dir], project);
+    if (logFile && !script) {
+      let sample: Sample | undefined;
+      const statements = captureStatements(logFile, project.url, () => void (sample = strata()));
+      row.strata.push(sample!);
+      script = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'replay.sql');
+      writeFileSync(script, replayScript(statements));
+      log(`${work}: ${statements.length} statements captured for psql (${script})`);
+    } else row.strata.push(strata());
     if (baseline) row.baseline!.push(timed(process.execPath, [baseline, ...args, '--target', 'postgres', '--project-dir', project.dir], project));
-    log(`${work}: ${row.strata.at(-1)!.seconds.toFixed(2)} s${baseline ? ` (baseline ${row.baseline!.at(-1)!.seconds.toFixed(2)} s)` : ''}`);
+    if (script) row.psql!.push(timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null', '-f', script, project.url], project));
+    const psql = row.psql?.at(-1);
+    log(`${work}: ${row.strata.at(-1)!.seconds.toFixed(2)} s${baseline ? ` (baseline ${row.baseline!.at(-1)!.seconds.toFixed(2)} s)` : ''}${psql ? ` (psql ${psql.seconds.toFixed(2)} s)` : ''}`);
   }
   return row;
 }
@@ -139,7 +162,7 @@ function times(runs: number, fn: () => Sample): Sample[] {
   return Array.from({ length: runs }, fn);
 }
 
-function render(rows: Row[], scale: number, runs: number, innerRuns: number, withBaseline: boolean, loads: string[], url: string): string {
+function render(rows: Row[], scale: number, runs: number, innerRuns: number, withBaseline: boolean, loads: string[], url: string, otherProject: boolean): string {
   const seconds = (samples?: Sample[]) => (samples?.length ? `${median(samples.map((s) => s.seconds)).toFixed(2)} s` : '');
   const peak = (samples?: Sample[]) => {
     const rss = (samples ?? []).map((s) => s.rssMiB).filter((r): r is number => r !== undefined);
@@ -149,7 +172,7 @@ function render(rows: Row[], scale: number, runs: number, innerRuns: number, wit
   const lines = [
     '<!-- bench:scale:start -->',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpuModel()} (${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}, PostgreSQL ${serverVersion(url)}; Pagila scale ${scale}; medians of ${runs} runs (inner loop: ${innerRuns}), whole processes; load average (1/5/15 min) during the runs: ${loads.join(' → ')}.`,
-    `Command: \`npm run bench:scale -- --scale ${scale} --runs ${runs} --inner-runs ${innerRuns}${withBaseline ? ' --baseline DIR' : ''}\`.`,
+    `Command: \`npm run bench:scale -- --scale ${scale} --runs ${runs} --inner-runs ${innerRuns}${withBaseline ? ' --baseline DIR' : ''}${otherProject ? ' --project DIR' : ''}\`.`,
     '',
     `| work | strata | peak RSS |${withBaseline ? ' baseline | its peak RSS | strata / baseline |' : ''} psql | strata / psql |`,
     `| --- | ---: | ---: |${withBaseline ? ' ---: | ---: | ---: |' : ''} ---: | ---: |`,
