@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { fileDigest } from './file-digest.js';
 import type { Project } from './load-project.js';
-import { listFiles, readProjectFile } from './project-files.js';
+import { listFiles, readProjectFile, type ProjectFile } from './project-files.js';
 
 /**
  * Folders the parse pass reads besides the project's file lists: the dashboard files, and the fixture
@@ -21,16 +21,23 @@ function extraFolders(project: Project): string[] {
  * @example projectDigest(loadProject('.')) === projectDigest(loadProject('.'))  // true while no file changes
  */
 export function projectDigest(project: Project): string {
-  const seeds = [project, ...project.packages].flatMap((part) => part.files.seeds.map((path) => `${path}:${seedDigest(project.root, path)}`));
-  const extra = listFiles(project.root, extraFolders(project), ['']).map((path) => `${path}:${readProjectFile(project.root, path).checksum}`);
-  // A project file stands for its path and checksum; everything else (config, target, vars) as it is.
-  const text = JSON.stringify({ project, seeds, extra }, (_key, value: unknown) => {
-    if (value !== null && typeof value === 'object' && 'checksum' in value && 'text' in value && 'path' in value) {
-      return `${(value as { path: string }).path}:${(value as { checksum: string }).checksum}`;
+  const digest = createHash('sha256');
+  for (const part of [project, ...project.packages]) {
+    // The configuration as it is; each file as its path and content digest (seeds: their CSV's).
+    const { files, ...settings } = part;
+    // A package's own settings and files come in its turn of the loop.
+    const { packages: _packages, ...own } = settings as typeof settings & { packages?: unknown };
+    digest.update(JSON.stringify(own));
+    for (const [kind, list] of Object.entries(files)) {
+      digest.update(`\n${kind}\n`);
+      for (const file of list as (ProjectFile | string)[]) {
+        digest.update(typeof file === 'string' ? `${file}:${seedDigest(project.root, file)}\n` : `${file.path}:${file.checksum}\n`);
+      }
     }
-    return value;
-  });
-  return hash('sha256', text, 'hex');
+  }
+  digest.update('\nextra\n');
+  for (const path of listFiles(project.root, extraFolders(project), [''])) digest.update(`${path}:${readProjectFile(project.root, path).checksum}\n`);
+  return digest.digest('hex');
 }
 
 function seedDigest(root: string, path: string): string {

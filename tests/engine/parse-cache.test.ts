@@ -123,3 +123,38 @@ describe('the parse cache', () => {
     }
   });
 });
+
+describe('projectDigest', () => {
+  it('changes with every input of the parse pass, and only with them', () => {
+    const root = scratch();
+    writeFiles(root, {
+      'project.yml': 'name: digest\nvars:\n  nested: { packages: [a] }\n',
+      'models/a.sql': 'select 1 as x\n',
+      'seeds/s.csv': 'id\n1\n',
+      'dashboards/d.yml': 'title: d\n',
+      'tests/fixtures/f.csv': 'id\n1\n',
+      'dbt_packages/p/dbt_project.yml': 'name: p\n',
+      'dbt_packages/p/macros/m.sql': '{% macro m() %}1{% endmacro %}\n',
+    });
+    const digest = (options: Parameters<typeof loadProject>[1] = {}) => projectDigest(loadProject(root, { env: {}, ...options }));
+    const base = digest();
+    expect(digest()).toBe(base);
+    const changes: [string, () => void][] = [
+      ['a model', () => fs.appendFileSync(path.join(root, 'models/a.sql'), '-- x\n')],
+      ['a nested var', () => fs.writeFileSync(path.join(root, 'project.yml'), 'name: digest\nvars:\n  nested: { packages: [b] }\n')],
+      ['a seed', () => fs.appendFileSync(path.join(root, 'seeds/s.csv'), '2\n')],
+      ['a dashboard', () => fs.appendFileSync(path.join(root, 'dashboards/d.yml'), '# x\n')],
+      ['a unit-test fixture', () => fs.appendFileSync(path.join(root, 'tests/fixtures/f.csv'), '2\n')],
+      ["a package's macro", () => fs.appendFileSync(path.join(root, 'dbt_packages/p/macros/m.sql'), '\n')],
+      ['a new model', () => fs.writeFileSync(path.join(root, 'models/b.sql'), 'select 2 as y\n')],
+    ];
+    const seen = new Set([base]);
+    for (const [what, change] of changes) {
+      change();
+      const next = digest();
+      expect(seen.has(next), what).toBe(false);
+      seen.add(next);
+    }
+    expect(digest({ vars: { nested: 1 } })).not.toBe(digest());
+  });
+});
