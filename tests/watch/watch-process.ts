@@ -15,6 +15,9 @@ import { REPO_ROOT } from '../engine/cli.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/strata.js');
 
+/** The last line printed is the one the loop prints when it waits for changes. */
+const IDLE_AT_END = /(^|\n)Watching for changes\.[^\n]*\n$/;
+
 /** The line that ends a change set's block: a summary, a parse problem, or nothing to do. */
 const BLOCK_END = /^(Done\. PASS=.*|Not rebuilt: .*|nothing to rebuild: .*)$/m;
 
@@ -23,8 +26,10 @@ export interface WatchProcess {
   output(): string;
   /** Waits for the next complete block (from `── ` to its end line) and returns it. */
   nextBlock(timeoutMs?: number): Promise<string>;
-  /** Resolves once the process is waiting for changes again. */
+  /** Resolves once the process is waiting for changes: the last line it printed is the idle line. */
   idle(timeoutMs?: number): Promise<void>;
+  /** Marks everything printed so far as read: nextBlock() looks only at what comes after. */
+  skipOutput(): void;
   /** SIGINT, then the exit code. */
   stop(): Promise<number | null>;
   child: ChildProcess;
@@ -38,7 +43,6 @@ export function startWatchProcess(dir: string, args: string[] = []): WatchProces
   });
   let text = '';
   let consumed = 0;
-  let idleSeen = 0;
   const waiters = new Set<() => void>();
   const onData = (chunk: string) => {
     text += chunk;
@@ -95,16 +99,10 @@ export function startWatchProcess(dir: string, args: string[] = []): WatchProces
       );
     },
     idle(timeoutMs = 45_000) {
-      return waitUntil(
-        () => {
-          const at = text.indexOf('Watching for changes', idleSeen);
-          if (at < 0) return undefined;
-          idleSeen = at + 1;
-          return true;
-        },
-        'the idle line',
-        timeoutMs,
-      ).then(() => undefined);
+      return waitUntil(() => (IDLE_AT_END.test(text) ? true : undefined), 'the idle line', timeoutMs).then(() => undefined);
+    },
+    skipOutput() {
+      consumed = text.length;
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');

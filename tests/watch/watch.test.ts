@@ -1,12 +1,14 @@
 /**
  * `strata watch` end to end, as users run it: a child process on a temporary project, files written
- * by the test, output read block by block. One watch process per engine goes through the steps in
- * order (each step starts from what the previous one left).
+ * by the test, output read block by block. One watch process per engine (starting one costs a first
+ * build); before each test the project's files are put back as PROJECT has them and the watcher has
+ * rebuilt what that changed, so each test starts from the same files and database, alone or in any
+ * order.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { targetYaml, writeFiles } from '../engine/cli.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { ranIn, startWatchProcess, type WatchProcess } from './watch-process.js';
@@ -26,16 +28,45 @@ const PROJECT: Record<string, string> = {
   'macros/other.sql': '{% macro other() %}1{% endmacro %}\n',
 };
 
+/** The project's files on disk (project.yml and under models/ and macros/), by path. */
+function filesIn(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (folder: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, folder), { withFileTypes: true })) {
+      const file = `${folder}/${entry.name}`;
+      if (entry.isDirectory()) walk(file);
+      else files.set(file, fs.readFileSync(path.join(dir, file), 'utf8'));
+    }
+  };
+  for (const folder of ['models', 'macros']) if (fs.existsSync(path.join(dir, folder))) walk(folder);
+  files.set('project.yml', fs.readFileSync(path.join(dir, 'project.yml'), 'utf8'));
+  return files;
+}
+
+/**
+ * A macro no model calls, rewritten last when the files are put back: the change set that names it
+ * holds every earlier write, so once its block is printed nothing of the restoring is left to come.
+ */
+const RESTORED_MARK = 'macros/restored_mark.sql';
+const restoredMark = (n: number) => `{% macro restored_mark() %}{% endmacro %}\n-- restored ${n}\n`;
+
 describeEachEngine('strata watch', (engine) => {
   let dir: string;
   let watch: WatchProcess;
+  /** PROJECT with the target in project.yml: what each test starts from. */
+  let baseline: Record<string, string>;
+  let restores = 0;
+  /** The block of the first build, printed when the process started. */
+  let firstBlock: string;
   const write = (file: string, text: string) => writeFiles(dir, { [file]: text });
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-watch-'));
-    writeFiles(dir, PROJECT);
-    fs.appendFileSync(path.join(dir, 'project.yml'), targetYaml(engine.makeIsolatedTarget(uniqueSchema('watch'))));
+    baseline = { ...PROJECT, 'project.yml': PROJECT['project.yml'] + targetYaml(engine.makeIsolatedTarget(uniqueSchema('watch'))) };
+    writeFiles(dir, { ...baseline, [RESTORED_MARK]: restoredMark(restores) });
     watch = startWatchProcess(dir);
+    firstBlock = await watch.nextBlock();
+    await watch.idle();
   });
 
   afterAll(async () => {
@@ -44,12 +75,46 @@ describeEachEngine('strata watch', (engine) => {
     expect(code).toBe(0);
   });
 
-  it('builds the whole selection first', async () => {
-    const block = await watch.nextBlock();
-    expect(block).toContain('first build');
-    expect(ranIn(block).sort()).toEqual(['a', 'b', 'c', 'd', 'not_null_b_id']);
-    expect(block).toMatch(/Done\. PASS=5 .* ERROR=0/);
+  /**
+   * Puts back the files a test changed, added or deleted, all at once with the mark written last, and
+   * waits for the change set that names the mark and for the loop to be idle again.
+   */
+  beforeEach(async () => {
+    const now = filesIn(dir);
+    now.delete(RESTORED_MARK);
+    const changed = Object.keys(baseline).filter((file) => now.get(file) !== baseline[file]);
+    const added = [...now.keys()].filter((file) => !(file in baseline));
+    if (changed.length + added.length === 0) return watch.idle();
+    watch.skipOutput();
+    writeFiles(dir, Object.fromEntries(changed.map((file) => [file, baseline[file]!])));
+    for (const file of added) fs.rmSync(path.join(dir, file));
+    write(RESTORED_MARK, restoredMark(++restores));
+    const namesMark = (block: string) => /^changed: (.*)$/m.exec(block)?.[1]?.split(', ').includes(RESTORED_MARK);
+    while (!namesMark(await watch.nextBlock()));
     await watch.idle();
+  });
+
+  /** Writes `file` and resolves once the file system has reported the write (as it does to the watcher). */
+  function saved(file: string, text: string): Promise<void> {
+    const full = path.join(dir, file);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        watcher.close();
+        reject(new Error(`no file event for ${file} within 5 s`));
+      }, 5000);
+      const watcher = fs.watch(full, () => {
+        clearTimeout(timer);
+        watcher.close();
+        resolve();
+      });
+      fs.writeFileSync(full, text);
+    });
+  }
+
+  it('builds the whole selection first', () => {
+    expect(firstBlock).toContain('first build');
+    expect(ranIn(firstBlock).sort()).toEqual(['a', 'b', 'c', 'd', 'not_null_b_id']);
+    expect(firstBlock).toMatch(/Done\. PASS=5 .* ERROR=0/);
   });
 
   it('rebuilds an edited model and its descendants only, with their tests', async () => {
@@ -105,6 +170,8 @@ describeEachEngine('strata watch', (engine) => {
   });
 
   it('drops a deleted model from the graph and leaves its relation alone', async () => {
+    write('models/e.sql', "select id from {{ ref('d') }}\n");
+    expect(ranIn(await watch.nextBlock())).toEqual(['e']);
     fs.rmSync(path.join(dir, 'models/e.sql'));
     const block = await watch.nextBlock();
     expect(block).toContain('models/e.sql (deleted)');
@@ -120,8 +187,7 @@ describeEachEngine('strata watch', (engine) => {
   });
 
   it('reloads the project on a project.yml edit and reruns what its config changes', async () => {
-    const text = fs.readFileSync(path.join(dir, 'project.yml'), 'utf8');
-    write('project.yml', text.replace('+materialized: view', '+materialized: view\n    d:\n      +materialized: table'));
+    write('project.yml', baseline['project.yml']!.replace('+materialized: view', '+materialized: view\n    d:\n      +materialized: table'));
     const block = await watch.nextBlock();
     expect(block).toContain('changed: project.yml');
     expect(ranIn(block)).toEqual(['d']);
@@ -129,15 +195,14 @@ describeEachEngine('strata watch', (engine) => {
   });
 
   it('turns a burst of ten saves into one change set', async () => {
-    await watch.idle();
-    const before = watch.output().split('── ').length;
-    for (let i = 0; i < 10; i++) {
-      write('models/c.sql', `select id, ${i} as save from {{ ref('b') }}\n`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    for (let i = 0; i < 10; i++) await saved('models/c.sql', `select id, ${i} as save from {{ ref('b') }}\n`);
     const block = await watch.nextBlock();
+    expect(block).toMatch(/^changed: models\/c\.sql$/m);
     expect(ranIn(block)).toEqual(['c']);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(watch.output().split('── ').length).toBe(before + 1);
+    // Nothing of the burst is left for another change set: the next block is that of a later save elsewhere.
+    write('macros/other.sql', '{% macro other() %}1 -- after the burst{% endmacro %}\n');
+    const next = await watch.nextBlock();
+    expect(next).toMatch(/^changed: macros\/other\.sql$/m);
+    expect(ranIn(next)).toEqual([]);
   });
 });
