@@ -22,7 +22,7 @@ const runs = new WeakMap<RunContext, Map<string, Promise<Counts>>>();
  */
 export async function batchedFailures(step: Extract<Step, { kind: 'test' }>, context: RunContext, connection: Connection): Promise<number | undefined> {
   // Under --empty each test reads its model as an empty subquery: its own query says so, a batch would not.
-  if (!step.batch || step.batch.length < 2 || context.empty) return undefined;
+  if (!step.batch || step.batch.length < 2 || context.empty || !batchesOn(context)) return undefined;
   let pending = runs.get(context);
   if (!pending) runs.set(context, (pending = new Map()));
   const key = step.batch.join('\0');
@@ -32,6 +32,14 @@ export async function batchedFailures(step: Extract<Step, { kind: 'test' }>, con
     pending.set(key, counts);
   }
   return (await counts).get(step.id);
+}
+
+/** The project var that turns the shared statement off (`--vars '{strata_batch_data_tests: false}'`): each test runs its own query. */
+export const BATCH_VAR = 'strata_batch_data_tests';
+
+function batchesOn(context: RunContext): boolean {
+  const value = context.parsed.project.vars[BATCH_VAR];
+  return value !== false && String(value).toLowerCase() !== 'false';
 }
 
 interface BatchQuery {

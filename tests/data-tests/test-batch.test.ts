@@ -15,7 +15,9 @@ import { consoleReporter } from '../../compiler/report/reporter.js';
 import type { NodeId } from '../../compiler/manifest/types.js';
 import { buildPlan } from '../../compiler/plan/build-plan.js';
 import type { RunContext } from '../../compiler/run/run-context.js';
-import { batchQuery, keyTypesQuery } from '../../compiler/run/test-batch.js';
+import { BATCH_VAR, batchQuery, batchedFailures, keyTypesQuery } from '../../compiler/run/test-batch.js';
+import type { Connection } from '../../compiler/adapters/adapter.js';
+import type { Step } from '../../compiler/plan/build-plan.js';
 import { describeEachEngine, uniqueSchema } from '../support/engines.js';
 import { runResults, strata, targetYaml, withAdapter, writeFiles } from '../engine/cli.js';
 
@@ -187,5 +189,18 @@ describeEachEngine('generic tests of a model in one query', (engine) => {
       );
       expect(stored.rows.map((row) => [Number(row.unique_field), Number(row.n_records)])).toEqual([[2, 2]]);
     });
+
+    // The var strata_batch_data_tests: false turns the shared statement off: no batch is asked of the
+    // database, and each test, now counted by its own query, reports the same.
+    const off = { parsed: { ...session.parsed, project: { ...session.parsed.project, vars: { [BATCH_VAR]: false } } } } as RunContext;
+    const untouched = { query: () => Promise.reject(new Error('no statement expected')) } as unknown as Connection;
+    expect(await batchedFailures(plainBatch as Extract<Step, { kind: 'test' }>, off, untouched)).toBeUndefined();
+    const alone = await strata(['test', '--project-dir', dir, '--vars', `{${BATCH_VAR}: false}`]);
+    expect(alone.exitCode, alone.output).toBe(1);
+    const aloneResults = runResults(dir);
+    for (const [name, expected] of Object.entries(EXPECTED)) {
+      const found = [...aloneResults.keys()].find((n) => n === name || n.startsWith(`${name}_`))!;
+      expect({ name, status: aloneResults.get(found)!.status, failures: aloneResults.get(found)!.failures }).toEqual({ name, ...expected });
+    }
   });
 });
