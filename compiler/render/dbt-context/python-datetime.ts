@@ -370,7 +370,7 @@ function makeTimezoneClass() {
 }
 
 /** The `datetime` module; `clock` gives the time `now()` and `today()` read, in milliseconds. */
-export function datetimeModule(clock: () => number = Date.now): Record<string, unknown> {
+export function datetimeModule(clock: () => number = () => Date.now()): Record<string, unknown> {
   return {
     datetime: makeDatetimeClass(clock),
     date: makeDateClass(clock),

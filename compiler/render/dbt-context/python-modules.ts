@@ -68,7 +68,7 @@ function mathModule(): Record<string, unknown> {
  * A fresh `modules` object (its values hold no state shared between renders); `clock` is what
  * `datetime.now()` and `date.today()` read.
  */
-export function pythonModules(clock: () => number = Date.now): Record<string, unknown> {
+export function pythonModules(clock: () => number = () => Date.now()): Record<string, unknown> {
   return {
     datetime: datetimeModule(clock),
     pytz: pytzModule(),
