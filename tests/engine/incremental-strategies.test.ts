@@ -1,12 +1,13 @@
 /**
  * Incremental models through the CLI (tests/fixtures/projects/incremental): each strategy and each
  * on_schema_change mode, with the exact rows and columns after a first build and after an incremental
- * one, as dbt's documentation defines them. The inputs are seeds, rewritten between builds. The tests of
- * a suite run in order on one target.
+ * one, as dbt's documentation defines them. The inputs are seeds, rewritten between builds. Each test
+ * has a copy of the project on a schema of its own, so its first build is a first build whatever ran
+ * before it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from '../../compiler/adapters/adapter.js';
 import { quoteIdent } from '../../compiler/sql/quote.js';
 import type { TargetConfig } from '../../compiler/project/target.js';
@@ -38,9 +39,9 @@ describeEachEngine('incremental strategies', (engine) => {
       return result.rows.map((r) => `${r.name} ${r.type}`);
     });
 
-  beforeAll(() => {
+  beforeEach(() => {
     schema = uniqueSchema('incr');
-    target = engine.makeIsolatedTarget(schema);
+    target = engine.makeTarget(schema);
     dir = projectOn('incremental', target);
   });
 
@@ -126,13 +127,14 @@ describeEachEngine('incremental strategies', (engine) => {
     });
 
     it('a failing incremental run leaves the table as it was: two new rows for one existing key make MERGE fail (exit code 1)', async () => {
+      await buildWith({ 'seeds/merge_input.csv': 'id,v,w,created\n1,a,10,2024-01-01\n2,b,20,2024-01-01\n' }, '--select', '+merge_rows');
       const before = await query(`select id, v, w, created::text as created from ${q('merge_rows')} order by id`);
       writeFiles(dir, { 'seeds/merge_input.csv': 'id,v,w,created\n4,d,40,2024-03-03\n2,x,1,2024-03-03\n2,y,2,2024-03-03\n' });
       const result = await build('--select', '+merge_rows');
       expect(result.exitCode, result.output).toBe(1);
       expect(runResults(dir).get('merge_rows')?.message).toMatch(/MERGE command cannot affect row a second time/);
       expect(await query(`select id, v, w, created::text as created from ${q('merge_rows')} order by id`)).toEqual(before);
-      const leftovers = await query(`select relname from pg_class where relname like '%strata%' and relpersistence <> 't'`);
+      const leftovers = await query(`select relname from pg_class where relnamespace = '${schema}'::regnamespace and relname like '%strata%' and relpersistence <> 't'`);
       expect(leftovers).toEqual([]);
     });
   });
