@@ -36,7 +36,7 @@ export interface WatchProcess {
 }
 
 export function startWatchProcess(dir: string, args: string[] = []): WatchProcess {
-  const child = spawn(process.execPath, [BIN, 'watch', '--project-dir', dir, '--debounce', '150', ...args], {
+  const child = spawn(process.execPath, [BIN, 'watch', '--project-dir', dir, '--debounce', '100', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
