@@ -22,6 +22,7 @@ import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
 import { countLines, csvChunks, renumberCopyLine } from '../../csv/csv-chunks.js';
 import { startWireServer, type WireServer } from './wire-server.js';
+import { chooseWasmTiering } from './wasm-tiering.js';
 
 export interface OpenPgliteOptions {
   /** One-line notices for the user, e.g. a stale lock that was taken over. */
@@ -60,6 +61,7 @@ export async function openPglite(target: PgliteTarget, options: OpenPgliteOption
     throw error;
   }
   try {
+    chooseWasmTiering(target.path);
     const open = () => PGlite.create(target.path, { parsers: TYPE_PARSERS });
     pglite = creating ? await whileCreating(target.path, open) : await open();
   } catch (error) {
