@@ -15,6 +15,8 @@
  * forty modules one by one cost every Postgres command 60 to 100 ms here.
  */
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, from dist/compiler/cli/. */
@@ -43,7 +45,32 @@ async function bundleCli(): Promise<void> {
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     legalComments: 'eof',
     logLevel: 'warning',
+    plugins: [lazyStringWidth],
   });
 }
+
+/**
+ * yargs and cliui measure text with string-width, whose module creates an Intl.Segmenter as it loads
+ * (ICU's break iterator data: 10 to 15 ms, for each of the two copies installed). They measure only to
+ * lay out help, so each copy is loaded on its first call instead: an `import stringWidth from
+ * 'string-width'` gets a small module whose function requires the real one (esbuild then runs that
+ * module, and what it imports, on the first require, not when the bundle starts).
+ */
+const lazyStringWidth: Plugin = {
+  name: 'lazy-string-width',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if ((args.pluginData as { real?: boolean } | undefined)?.real) return undefined;
+      const real = await build.resolve(args.path, { importer: args.importer, resolveDir: args.resolveDir, kind: args.kind, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      contents: `let real;\nexport default function stringWidth(...args) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(...args);\n}\n`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 await bundleCli();
