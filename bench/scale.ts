@@ -109,26 +109,30 @@ function measureSeed(project: BenchProject, scale: number, runs: number, baselin
 
 /**
  * `runs` runs of a strata command, alternating with the baseline checkout's when there is one. With the
- * server's log (`logFile`), the first run's statements are captured and psql replays them after each
- * round, so the three share the load of the moment.
+ * server's log (`logFile`), the first run's statements are captured and psql replays them in each round
+ * too, so the three share the load of the moment. Every other round runs them in the reverse order
+ * (psql, baseline, strata): what one leaves behind for the next (a warm cache, autovacuum at work on the
+ * tables just built) falls on each alike.
  */
 function compare(work: string, args: string[], project: BenchProject, runs: number, baseline: string | undefined, logFile?: string): Row {
   const row: Row = { work, strata: [], baseline: baseline ? [] : undefined, psql: logFile ? [] : undefined };
   let script: string | undefined;
+  const strata = () => {
+    const run = () => timed(process.execPath, [strataBin(), ...args, '--target', 'postgres', '--project-dir', project.dir], project);
+    if (!logFile || script) return row.strata.push(run());
+    let sample: Sample | undefined;
+    const statements = captureStatements(logFile, project.url, () => void (sample = run()));
+    row.strata.push(sample!);
+    script = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'replay.sql');
+    writeFileSync(script, replayScript(statements));
+    log(`${work}: ${statements.length} statements captured for psql (${script})`);
+  };
+  const other = () => void (baseline && row.baseline!.push(timed(process.execPath, [baseline, ...args, '--target', 'postgres', '--project-dir', project.dir], project)));
+  const psql = () => void (script && row.psql!.push(timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null', '-f', script, project.url], project)));
   for (let i = 0; i < runs; i++) {
-    const strata = () => timed(process.execPath, [strataBin(), ...args, '--target', 'postgres', '--project-dir', project.dir], project);
-    if (logFile && !script) {
-      let sample: Sample | undefined;
-      const statements = captureStatements(logFile, project.url, () => void (sample = strata()));
-      row.strata.push(sample!);
-      script = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'replay.sql');
-      writeFileSync(script, replayScript(statements));
-      log(`${work}: ${statements.length} statements captured for psql (${script})`);
-    } else row.strata.push(strata());
-    if (baseline) row.baseline!.push(timed(process.execPath, [baseline, ...args, '--target', 'postgres', '--project-dir', project.dir], project));
-    if (script) row.psql!.push(timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null', '-f', script, project.url], project));
-    const psql = row.psql?.at(-1);
-    log(`${work}: ${row.strata.at(-1)!.seconds.toFixed(2)} s${baseline ? ` (baseline ${row.baseline!.at(-1)!.seconds.toFixed(2)} s)` : ''}${psql ? ` (psql ${psql.seconds.toFixed(2)} s)` : ''}`);
+    for (const step of i % 2 === 0 || !script ? [strata, other, psql] : [psql, other, strata]) step();
+    const replayed = row.psql?.at(-1);
+    log(`${work}: ${row.strata.at(-1)!.seconds.toFixed(2)} s${baseline ? ` (baseline ${row.baseline!.at(-1)!.seconds.toFixed(2)} s)` : ''}${replayed ? ` (psql ${replayed.seconds.toFixed(2)} s)` : ''}`);
   }
   return row;
 }
