@@ -34,7 +34,8 @@ export function nodeResultLines(result: NodeResult, index: number, total: number
   const lines: string[] = [];
   switch (result.status) {
     case 'success':
-      lines.push(dotted(`${prefix} ${pc.green('OK')} ${result.resourceType === 'seed' && result.materialized === 'seed' ? 'loaded seed file' : 'created'} ${what}`, `[${pc.green(result.message)} in ${time}]`));
+      // As dbt: `OK loaded seed file raw.customers`, `OK created table model gold.x`.
+      lines.push(dotted(`${prefix} ${pc.green('OK')} ${result.resourceType === 'seed' && result.materialized === 'seed' ? `loaded seed file ${result.relation}` : `created ${what}`}`, `[${pc.green(result.message)} in ${time}]`));
       break;
     case 'pass':
       lines.push(dotted(`${prefix} ${pc.green('PASS')} ${what}`, `[${pc.green('PASS')} in ${time}]`));

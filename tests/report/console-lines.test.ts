@@ -31,7 +31,7 @@ describe('nodeResultLines', () => {
     [
       'a loaded seed',
       { resourceType: 'seed', materialized: 'seed', name: 'raw', relation: 'shop.raw', message: 'INSERT 10' },
-      ['3 of 7 OK loaded seed file seed seed shop.raw .......................... [INSERT 10 in 0.25s]'],
+      ['3 of 7 OK loaded seed file shop.raw .................................... [INSERT 10 in 0.25s]'],
     ],
     [
       'a passing test',

@@ -119,6 +119,6 @@ export function startWatchProcess(dir: string, args: string[] = []): WatchProces
  * → `b`, `  3 of 5 PASS test not_null_b_id ...` → `not_null_b_id`.
  */
 export function ranIn(block: string): string[] {
-  const line = /^ {2}\d+ of \d+ (?:OK|PASS|WARN|FAIL|ERROR|SKIP) (?:created |loaded seed file )?(?:test (\S+)|unit test (\S+)|\S+ (?:model|seed|snapshot) (?:\S+\.)?(\S+))/gm;
-  return [...block.matchAll(line)].map((m) => (m[1] ?? m[2] ?? m[3])!);
+  const line = /^ {2}\d+ of \d+ (?:OK|PASS|WARN|FAIL|ERROR|SKIP) (?:created )?(?:test (\S+)|unit test (\S+)|\S+ (?:model|seed|snapshot) (?:\S+\.)?(\S+)|loaded seed file (?:\S+\.)?(\S+))/gm;
+  return [...block.matchAll(line)].map((m) => (m[1] ?? m[2] ?? m[3] ?? m[4])!);
 }
