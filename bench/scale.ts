@@ -82,6 +82,7 @@ function main(): void {
     inner.psql = replayRun(small, 'gold_customer_metrics', innerRuns);
     log(`psql, the model's query as a table: ${inner.psql.map((s) => s.seconds.toFixed(2)).join(', ')} s`);
     rows.push(inner);
+    rows.push(embeddedInnerLoop(small, innerRuns, inner));
     rows.push({ work: '`node -e 0` (any Node process)', strata: times(innerRuns, () => timed(process.execPath, ['-e', '0'], small)) });
     loads.push(load());
     const section = render(rows, scale, runs, innerRuns, baseline !== undefined, loads, server.url, values.project !== undefined);
@@ -135,6 +136,25 @@ function compare(work: string, args: string[], project: BenchProject, runs: numb
     log(`${work}: ${row.strata.at(-1)!.seconds.toFixed(2)} s${baseline ? ` (baseline ${row.baseline!.at(-1)!.seconds.toFixed(2)} s)` : ''}${replayed ? ` (psql ${replayed.seconds.toFixed(2)} s)` : ''}`);
   }
   return row;
+}
+
+/**
+ * The inner loop on the embedded engine (the project's default target, a PGlite data directory in the
+ * project), after one whole build there; its runs alternate with more runs of the same command on
+ * Postgres, and the row names the ratio of the two medians.
+ */
+function embeddedInnerLoop(project: BenchProject, runs: number, postgres: Row): Row {
+  const embedded = (args: string[]) => timed(process.execPath, [strataBin(), ...args, '--project-dir', project.dir], project);
+  embedded(['build']);
+  const samples: Sample[] = [];
+  const beside: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    samples.push(embedded(['build', '--select', 'gold_customer_metrics']));
+    beside.push(timed(process.execPath, [strataBin(), 'build', '--select', 'gold_customer_metrics', '--target', 'postgres', '--project-dir', project.dir], project));
+    log(`inner loop, embedded: ${samples.at(-1)!.seconds.toFixed(2)} s (Postgres ${beside.at(-1)!.seconds.toFixed(2)} s)`);
+  }
+  const ratio = median(samples.map((s) => s.seconds)) / median(beside.map((s) => s.seconds));
+  return { work: `inner loop, scale 1, embedded engine (default target): ${ratio.toFixed(2)}× the Postgres runs beside it`, strata: samples };
 }
 
 /** psql creating the model's query result as a table (its compiled SQL from target/compiled/): the model's own work. */
