@@ -7,9 +7,11 @@
  * compile whose templates read the clock or the invocation id, or printed a line, leaves no record.
  */
 import { hash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/strata-error.js';
+import { sameEnvironment } from '../render/render-scope.js';
+import { writeFileAtomic } from '../project/project-files.js';
 
 export const COMPILE_RECORD_FILE = '.strata-compile.json';
 const RECORD_VERSION = 1;
@@ -35,13 +37,13 @@ export interface CompileRecord {
   folders: Record<string, number>;
 }
 
+/** What a compile tells the record; the version and the artifacts' stats are added when it is written. */
+export type RecordedCompile = Omit<CompileRecord, 'version' | 'files' | 'folders'> & { compiled: string[] };
+
 /**
  * The inputs of a compile, as one digest: the project's (projectDigest), the options that choose what is
  * compiled, the `--state` artifacts read, and the program (programIdentity: a new build of Strata compiles anew).
  */
-/** What a compile tells the record; the version and the artifacts' stats are added when it is written. */
-export type RecordedCompile = Omit<CompileRecord, 'version' | 'files' | 'folders'> & { compiled: string[] };
-
 export function compileKey(projectDigest: string, program: string, options: { select?: string[]; exclude?: string[]; state?: string }): string {
   const state = options.state ? ['manifest.json', 'strata_state.json'].map((file) => contentDigest(join(options.state!, file))) : [];
   return hash('sha256', JSON.stringify([RECORD_VERSION, projectDigest, options.select ?? null, options.exclude ?? null, state, program]), 'hex');
@@ -62,7 +64,7 @@ export function readCompileRecord(targetDir: string): CompileRecord | undefined 
  */
 export function recordHolds(record: CompileRecord, key: string, targetDir: string, env: NodeJS.ProcessEnv): boolean {
   if (record.key !== key) return false;
-  for (const [name, value] of Object.entries(record.env)) if ((env[name] ?? null) !== value) return false;
+  if (!sameEnvironment(record.env, env)) return false;
   for (const [file, seen] of Object.entries(record.files)) {
     const now = statOrUndefined(join(targetDir, file));
     if (!now || now.size !== seen.size || now.mtimeMs !== seen.mtimeMs) return false;
@@ -116,10 +118,7 @@ export function stampRecord(targetDir: string, record: CompileRecord): void {
 }
 
 function writeRecordFile(targetDir: string, record: CompileRecord): void {
-  const file = join(targetDir, COMPILE_RECORD_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(record));
-  renameSync(temporary, file);
+  writeFileAtomic(join(targetDir, COMPILE_RECORD_FILE), JSON.stringify(record));
 }
 
 function artifactStats(targetDir: string): CompileRecord['files'] {

@@ -3,7 +3,7 @@ import { fingerprintNodes } from '../graph/state-fingerprint.js';
 import { compileKey, readCompileRecord, recordHolds, stampArtifacts, stampRecord, writeCompileRecord } from '../artifacts/compile-record.js';
 import { projectDigest } from '../project/project-digest.js';
 import { programIdentity } from './program-identity.js';
-import type { RenderObserver } from '../render/render-scope.js';
+import { RecordingObserver } from '../render/render-scope.js';
 import { rmSync } from 'node:fs';
 import { isTestNode, type NodeId } from '../manifest/types.js';
 import { join } from 'node:path';
@@ -43,12 +43,7 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
     return 0;
   }
 
-  const reads = new Map<string, string | null>();
-  let volatile = false;
-  const observer: RenderObserver = {
-    envRead: (name, value) => void reads.set(name, value ?? null),
-    volatile: () => void (volatile = true),
-  };
+  const observer = new RecordingObserver();
   const session = openSession(args, reporter, { project, digest, observer, keepParse: false });
   const selection = select(session, args, reporter);
   const { parsed } = session;
@@ -72,10 +67,10 @@ export function compileCommand(args: CommonArgs, reporter: Reporter): number {
   reporter.info(found);
   reporter.info(`Compiled ${count} nodes to ${join(project.paths.target, 'compiled')} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
   // A compile that read the clock or printed lines is done again next time; so is one with errors.
-  if (!volatile) {
+  if (!observer.readVolatile) {
     const warnings = [...parsed.warnings, ...selection.warnings.map((w) => ({ ...w, severity: 'warn' as const }))];
     const relative = (file: string) => file.slice(project.paths.target.replace(/\/+$/, '').length + 1);
-    writeCompileRecord(targetDir, { key, env: Object.fromEntries(reads), warnings, found, count, compiled: files.map(relative) });
+    writeCompileRecord(targetDir, { key, env: Object.fromEntries(observer.env), warnings, found, count, compiled: files.map(relative) });
   }
   return 0;
 }

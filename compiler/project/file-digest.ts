@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from './project-files.js';
 
 interface Digests {
   sha1: string;
@@ -84,9 +85,7 @@ function saveCache(root: string, cache: Map<string, CachedDigests>): void {
   try {
     const file = join(root, DIGEST_CACHE_FILE);
     mkdirSync(join(root, '.strata'), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(Object.fromEntries(cache)));
-    renameSync(temporary, file);
+    writeFileAtomic(file, JSON.stringify(Object.fromEntries(cache)));
   } catch {
     // A read-only project still works: its large files are hashed on every command.
   }

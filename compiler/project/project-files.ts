@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
 /** One file of the project, read once. */
@@ -73,4 +73,11 @@ function readText(file: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Writes `text` to a temporary file beside `file` and renames it over `file`: a reader never sees half of it. */
+export function writeFileAtomic(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }

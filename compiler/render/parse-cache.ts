@@ -6,17 +6,18 @@
  * the same values. A parse whose templates read the clock or the invocation id, or printed a line, is
  * not kept; one whose values are not plain data (a template put an object in a config) neither.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/strata-error.js';
 import type { Manifest, NodeId } from '../manifest/types.js';
 import type { DashboardDefinition } from '../dashboards/dashboard-file.js';
 import type { Project } from '../project/load-project.js';
+import { writeFileAtomic } from '../project/project-files.js';
 import type { SchemaProperties } from '../project/schema-yaml.js';
 import { readRootProperties, renderContextOf, rendererFor } from './parse-context.js';
 import { parseProject, type ParsedProject, type ParseOptions } from './parse-project.js';
 import type { ParsedTemplate } from './parse-template.js';
-import type { RenderObserver } from './render-scope.js';
+import { RecordingObserver, sameEnvironment } from './render-scope.js';
 
 /** One file per target: a project built on two targets in turn keeps both parses. */
 export const parseCacheFile = (targetName: string): string => `.strata-parse.${targetName.replace(/[^A-Za-z0-9_-]/g, '_')}.json`;
@@ -52,29 +53,18 @@ export function parseProjectCached(project: Project, options: ParseOptions, cach
   const file = join(cache.dir, parseCacheFile(project.target.name));
   const env = options.env ?? process.env;
   const stored = readStored(file);
-  if (stored && stored.key === cache.key && Object.entries(stored.env).every(([name, value]) => (env[name] ?? null) === value)) {
+  if (stored && stored.key === cache.key && sameEnvironment(stored.env, env)) {
     for (const [name, value] of Object.entries(stored.env)) options.observer?.envRead(name, value ?? undefined);
     return reuse(project, options, stored);
   }
 
-  const reads = new Map<string, string | null>();
-  let volatile = false;
-  const observer: RenderObserver = {
-    envRead(name, value) {
-      reads.set(name, value ?? null);
-      options.observer?.envRead(name, value);
-    },
-    volatile(what) {
-      volatile = true;
-      options.observer?.volatile(what);
-    },
-  };
+  const observer = new RecordingObserver(options.observer);
   const parsed = parseProject(project, { ...options, observer });
-  // Reads after this point are the run's (templates rendered again at run time), not the parse's.
-  const parseVolatile = volatile;
+  // Taken now: reads after this point are the run's (templates rendered again at run time), not the parse's.
+  const reads = Object.fromEntries(observer.env);
   if (cache.write) {
-    if (parseVolatile || !plainConfigs(parsed.manifest)) rmSync(file, { force: true });
-    else writeStored(file, { version: CACHE_VERSION, key: cache.key, env: Object.fromEntries(reads), manifest: withoutTime(parsed.manifest), templates: [...parsed.templates], dashboards: parsed.dashboards, warnings: parsed.warnings });
+    if (observer.readVolatile || !plainConfigs(parsed.manifest)) rmSync(file, { force: true });
+    else writeStored(file, { version: CACHE_VERSION, key: cache.key, env: reads, manifest: withoutTime(parsed.manifest), templates: [...parsed.templates], dashboards: parsed.dashboards, warnings: parsed.warnings });
   }
   return parsed;
 }
@@ -127,9 +117,7 @@ function readStored(file: string): StoredParse | undefined {
 function writeStored(file: string, stored: StoredParse): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(stored));
-    renameSync(temporary, file);
+    writeFileAtomic(file, JSON.stringify(stored));
   } catch {
     // No target/ yet, or a read-only one: the next command parses anew.
   }

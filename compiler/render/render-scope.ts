@@ -65,6 +65,31 @@ export interface RenderObserver {
   volatile(what: string): void;
 }
 
+/**
+ * A RenderObserver that keeps what it is told, and passes it on to `next`: the environment variables read
+ * with their values (null: not set), and whether anything volatile was read.
+ */
+export class RecordingObserver implements RenderObserver {
+  readonly env = new Map<string, string | null>();
+  readVolatile = false;
+  constructor(private readonly next?: RenderObserver) {}
+
+  envRead(name: string, value: string | undefined): void {
+    this.env.set(name, value ?? null);
+    this.next?.envRead(name, value);
+  }
+
+  volatile(what: string): void {
+    this.readVolatile = true;
+    this.next?.volatile(what);
+  }
+}
+
+/** Whether each environment variable recorded by a RecordingObserver has the same value in `env`. */
+export function sameEnvironment(recorded: Record<string, string | null>, env: NodeJS.ProcessEnv): boolean {
+  return Object.entries(recorded).every(([name, value]) => (env[name] ?? null) === value);
+}
+
 let current: RenderScope | undefined;
 
 /** Runs `fn` with `scope` as the current render scope (renders are synchronous; scopes nest for macros). */
