@@ -93,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
     const edited: Measurement = { label: 'compile', models, cache: 'one model edited', samples: [] };
     measurements.push(edited);
     const model = firstModel(join(dir, 'models'));
+    if (!model) throw new Error(`no model file under ${join(dir, 'models')}`);
     const text = readFileSync(model, 'utf8');
     let edits = 0;
     if (cold.failure) edited.failure = 'skipped: the cold runs failed';
@@ -192,26 +193,14 @@ async function runTimed(argv: string[], cwd: string, timer: 'gnu-time' | 'proc-p
   return { exitCode, stdout, stderr, sample: { seconds: elapsed, rssBytes } };
 }
 
-/** The first model file of the project, by path. */
-function firstModel(dir: string): string {
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-  for (const entry of entries) {
+/** The first model file under `dir`, by path. */
+function firstModel(dir: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
-    if (entry.isFile() && entry.name.endsWith('.sql')) return path;
-    if (entry.isDirectory()) {
-      const found = firstModelOrUndefined(path);
-      if (found) return found;
-    }
+    const found = entry.isDirectory() ? firstModel(path) : entry.isFile() && entry.name.endsWith('.sql') ? path : undefined;
+    if (found) return found;
   }
-  throw new Error(`no model file under ${dir}`);
-}
-
-function firstModelOrUndefined(dir: string): string | undefined {
-  try {
-    return firstModel(dir);
-  } catch {
-    return undefined;
-  }
+  return undefined;
 }
 
 function readVmHwm(pid: number | undefined): number | undefined {
