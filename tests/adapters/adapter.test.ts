@@ -253,6 +253,10 @@ describeEachEngine('adapter', (engine) => {
       expect((await adapter.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
     });
 
+    it('starts a small data directory with 16MB of shared buffers (see startup-profile.ts)', async () => {
+      expect((await adapter.query("SELECT current_setting('shared_buffers') AS sb")).rows).toEqual([{ sb: '16MB' }]);
+    });
+
     it('cancelRunning resolves (PGlite cannot interrupt a statement)', async () => {
       await expect(adapter.cancelRunning()).resolves.toBeUndefined();
     });

@@ -22,7 +22,7 @@ import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
 import { countLines, csvChunks, renumberCopyLine } from '../../csv/csv-chunks.js';
 import { startWireServer, type WireServer } from './wire-server.js';
-import { chooseWasmTiering } from './wasm-tiering.js';
+import { startupProfile } from './startup-profile.js';
 
 export interface OpenPgliteOptions {
   /** One-line notices for the user, e.g. a stale lock that was taken over. */
@@ -61,8 +61,8 @@ export async function openPglite(target: PgliteTarget, options: OpenPgliteOption
     throw error;
   }
   try {
-    chooseWasmTiering(target.path);
-    const open = () => PGlite.create(target.path, { parsers: TYPE_PARSERS });
+    const { startParams } = startupProfile(target.path);
+    const open = () => PGlite.create(target.path, { parsers: TYPE_PARSERS, startParams: [...PGlite.defaultStartParams, ...startParams] });
     pglite = creating ? await whileCreating(target.path, open) : await open();
   } catch (error) {
     lock.release();
