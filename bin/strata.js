@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
 
 const bundle = fileURLToPath(new URL('../dist/bundle/cli/strata.cjs', import.meta.url));
@@ -24,8 +25,16 @@ async function loadMain() {
  * Compiles the bundle with V8's code cache of the same command's earlier runs (dist/bundle/cli/cache/),
  * so the functions that command ran are not parsed and compiled again; the first run of a command, or
  * one whose cache V8 refused (another Node), writes the cache when it ends.
+ *
+ * V8 takes a cache only under the flags it was made with, and the program sets one as it runs: PGlite's
+ * WebAssembly is compiled by Liftoff alone for a small data directory (compiler/adapters/pglite/
+ * startup-profile.ts). Made at the end of an embedded run, the cache was refused by every later run,
+ * which compiled the whole bundle again and rewrote the cache. So the setting is made here, before the
+ * bundle is compiled, and again before the cache is written: every run reads and writes under the same.
  */
 function runBundle() {
+  const flags = process.env.STRATA_PGLITE_TIER_UP === '1' ? '--no-liftoff-only' : '--liftoff-only';
+  setFlagsFromString(flags);
   const dynamicImport = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   const require = createRequire(bundle);
   if (dynamicImport === undefined) return require(bundle).main;
@@ -48,6 +57,7 @@ function runBundle() {
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('beforeExit', () => {
       try {
+        setFlagsFromString(flags);
         mkdirSync(dirname(cacheFile), { recursive: true });
         const temporary = `${cacheFile}.${process.pid}`;
         writeFileSync(temporary, script.createCachedData());

@@ -32,14 +32,15 @@ let liftoffOnly: boolean | undefined;
 
 /**
  * Before the first PGlite of the process is created: returns the Postgres start parameters to add
- * for `dataDir`, and sets V8 to Liftoff only when the directory is small. The tiering is decided
+ * for `dataDir`, and sets V8 to Liftoff only when the directory is small, to tiering when it is not. The tiering is decided
  * once per process (the module is compiled once); the start parameters follow each directory.
  */
 export function startupProfile(dataDir: string): { startParams: string[] } {
   const small = process.env.STRATA_PGLITE_TIER_UP !== '1' && folderBytes(dataDir, LARGE_DATA_DIR_BYTES) < LARGE_DATA_DIR_BYTES;
   if (liftoffOnly === undefined) {
     liftoffOnly = small;
-    if (small) setFlagsFromString('--liftoff-only');
+    // Both ways: bin/strata.js sets Liftoff only before it compiles the program (see there).
+    setFlagsFromString(small ? '--liftoff-only' : '--no-liftoff-only');
   }
   return { startParams: small ? ['-c', `shared_buffers=${SMALL_SHARED_BUFFERS}`] : [] };
 }
