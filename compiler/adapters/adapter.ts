@@ -18,6 +18,20 @@ export interface QueryResult<Row = Record<string, unknown>> {
   rowCount: number | null;
 }
 
+/** A column of a query's result as the server describes it, before anything runs. */
+export interface DescribedColumn {
+  name: string;
+  /** Postgres type OID. */
+  dataTypeID: number;
+  /** The type modifier (`numeric(10,2)`, `varchar(20)`), -1 for none: `format_type(dataTypeID, typmod)`. */
+  typmod: number;
+}
+
+/** What `Connection.describe(sql)` sends: the errors it raises carry positions in this text. */
+export function describedQuery(sql: string): string {
+  return `select * from (\n${sql}\n) as strata_describe limit 0`;
+}
+
 /** One session on the database: statements on it run in order, so transactions live on a Connection. */
 export interface Connection {
   /** One statement, with `$1` parameters. Values never reach SQL text. */
@@ -26,6 +40,12 @@ export interface Connection {
   exec(sql: string): Promise<void>;
   /** `COPY relation (columns) FROM STDIN (FORMAT csv, HEADER true)` fed from a CSV file. Returns rows copied. */
   copyFromCsvFile(relation: Relation, columns: string[], csvPath: string): Promise<number>;
+  /**
+   * The result columns of `describedQuery(sql)`, neither run nor anything created for them: on PGlite
+   * the statement is parsed and described (the extended protocol's Describe), on Postgres it runs
+   * with `limit 0` (planned, no row read). Errors are the query's own (42703 for an unknown column...).
+   */
+  describe(sql: string): Promise<DescribedColumn[]>;
 }
 
 export interface AdapterInfo {

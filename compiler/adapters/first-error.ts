@@ -33,6 +33,7 @@ export function firstErrorWins(connection: Connection): Connection {
       return run(() => connection.query<Row>(sql, params));
     },
     exec: (sql: string) => run(() => connection.exec(sql)),
+    describe: (sql: string) => run(() => connection.describe(sql)),
     copyFromCsvFile: (relation: Relation, columns: string[], csvPath: string) => run(() => connection.copyFromCsvFile(relation, columns, csvPath)),
   };
 }

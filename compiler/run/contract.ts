@@ -2,8 +2,8 @@
  * Model contracts (`config: {contract: {enforced: true}}`): the columns a model promises, with their
  * types and constraints, declared under `columns:` in its schema YAML.
  *
- * Before anything is built, the query's columns are read without running it (a temporary view over the
- * query; Postgres records each column's type and modifier) and compared with the declaration. A
+ * Before anything is built, the query's columns are read without running it (the server describes the
+ * query: each column's type and modifier) and compared with the declaration. A
  * mismatch fails the model with a table of expected and actual columns. On a match, the table is
  * created from the declared definitions, constraints included, and filled with `insert ... select`.
  */
@@ -198,24 +198,18 @@ export function typesMatch(declared: string, actual: string): boolean {
 }
 
 /**
- * The columns and full types of a query, without running it: a temporary view over the query, read
- * from pg_attribute, then dropped.
+ * The columns and full types of a query, without running it: the server describes the query
+ * (Connection.describe), and format_type names each type with its modifier (`numeric(10,2)`).
+ * Nothing is created, so nothing is written to the catalog.
  */
-export async function queryColumns(connection: Connection, sql: string, runId: string, base: string): Promise<ActualColumn[]> {
-  const view = scratchName(base, 'cols', runId);
-  await connection.exec(`create temporary view ${quoteIdent(view)} as select * from (\n${sql}\n) as strata_contract`);
-  try {
-    const result = await connection.query<ActualColumn>(
-      `select a.attname as "name", format_type(a.atttypid, a.atttypmod) as "dataType"
-       from pg_attribute a
-       where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
-       order by a.attnum`,
-      [quoteIdent(view)],
-    );
-    return result.rows;
-  } finally {
-    await connection.exec(`drop view if exists ${quoteIdent(view)}`);
-  }
+export async function queryColumns(connection: Connection, sql: string): Promise<ActualColumn[]> {
+  const described = await connection.describe(sql);
+  if (described.length === 0) return [];
+  const types = await connection.query<{ type: string }>(
+    'select format_type(t, m) as "type" from unnest($1::oid[], $2::int4[]) with ordinality as c(t, m, n) order by n',
+    [described.map((c) => c.dataTypeID), described.map((c) => c.typmod)],
+  );
+  return described.map((c, i) => ({ name: c.name, dataType: types.rows[i]!.type }));
 }
 
 /**

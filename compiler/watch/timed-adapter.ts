@@ -29,6 +29,7 @@ export function timeStatements(adapter: Adapter): TimedAdapter {
   const wrap = (connection: Connection): Connection => ({
     query: (sql, params) => timed(() => connection.query(sql, params)),
     exec: (sql) => timed(() => connection.exec(sql)),
+    describe: (sql) => timed(() => connection.describe(sql)),
     copyFromCsvFile: (relation, columns, csvPath) => timed(() => connection.copyFromCsvFile(relation, columns, csvPath)),
   });
   return {

@@ -72,6 +72,33 @@ describeEachEngine('adapter', (engine) => {
     await expect(adapter.query('SELECT 1; SELECT 2')).rejects.toThrow(/multiple commands/);
   });
 
+  it('describes a query without running it or creating anything, types and modifiers included', async () => {
+    const sql = `select 1.5::numeric(10,2) as price, 'x'::varchar(20) as code, now() as at, null as nothing, 1 / (select 0) as never`;
+    const catalog = 'select count(*)::int as n from pg_class';
+    await adapter.withConnection(async (c) => {
+      const before = (await c.query<{ n: number }>(catalog)).rows[0]!.n;
+      const described = await c.describe(sql);
+      expect(described.map((d) => d.name)).toEqual(['price', 'code', 'at', 'nothing', 'never']);
+      const types = await c.query<{ type: string }>(
+        'select format_type(t, m) as type from unnest($1::oid[], $2::int4[]) with ordinality as x(t, m, n) order by n',
+        [described.map((d) => d.dataTypeID), described.map((d) => d.typmod)],
+      );
+      expect(types.rows.map((r) => r.type)).toEqual(['numeric(10,2)', 'character varying(20)', 'timestamp with time zone', 'text', 'integer']);
+      expect((await c.query<{ n: number }>(catalog)).rows[0]!.n).toBe(before);
+    });
+  });
+
+  it("describe raises the query's own error and leaves the connection usable, inside a transaction too", async () => {
+    await adapter.withConnection(async (c) => {
+      await expect(c.describe('select no_such_column from pg_class')).rejects.toMatchObject({ code: '42703' });
+      await c.exec('begin');
+      expect((await c.describe('select 1 as one')).map((d) => d.name)).toEqual(['one']);
+      expect((await c.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
+      await c.exec('commit');
+      expect((await c.describe('select from pg_class')).length).toBe(0);
+    });
+  });
+
   it('keeps identifiers exactly as written', async () => {
     const odd = { schema, identifier: 'Odd "Name" select' };
     await adapter.withConnection(async (c) => {

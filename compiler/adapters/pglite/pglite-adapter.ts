@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { PGlite, type Results } from '@electric-sql/pglite';
-import type { Adapter, Connection, QueryResult, Relation } from '../adapter.js';
+import { describedQuery, type Adapter, type Connection, type DescribedColumn, type QueryResult, type Relation } from '../adapter.js';
 import type { PgliteTarget } from '../../project/target.js';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import { quoteIdent, quoteRelation } from '../../sql/quote.js';
@@ -22,6 +22,7 @@ import { firstErrorWins } from '../first-error.js';
 import { SessionQueue } from './session-queue.js';
 import { countLines, csvChunks, renumberCopyLine } from '../../csv/csv-chunks.js';
 import { startWireServer, type WireServer } from './wire-server.js';
+import { describeStatement, parseStatement, sync } from './wire-protocol.js';
 import { startupProfile } from './startup-profile.js';
 
 export interface OpenPgliteOptions {
@@ -32,7 +33,7 @@ export interface OpenPgliteOptions {
 }
 
 /** The slice of PGlite this adapter uses. */
-type PgliteSession = Pick<PGlite, 'query' | 'exec' | 'close' | 'execProtocolRaw'>;
+type PgliteSession = Pick<PGlite, 'query' | 'exec' | 'close' | 'execProtocol' | 'execProtocolRaw'>;
 
 /** The adapter whose session the current async call chain holds, to catch a nested withConnection. */
 const sessionHolder = new AsyncLocalStorage<PgliteAdapter>();
@@ -184,6 +185,12 @@ function pgliteConnection(pglite: PgliteSession): Connection {
     },
     async exec(sql: string): Promise<void> {
       await pglite.exec(sql);
+    },
+    async describe(sql: string): Promise<DescribedColumn[]> {
+      // Parse, Describe, Sync: PGlite answers with a RowDescription (or NoData), or throws the error.
+      const { messages } = await pglite.execProtocol(Buffer.concat([parseStatement(describedQuery(sql)), describeStatement(), sync()]));
+      const row = messages.find((m) => m.name === 'rowDescription') as { fields: { name: string; dataTypeID: number; dataTypeModifier: number }[] } | undefined;
+      return (row?.fields ?? []).map((field) => ({ name: field.name, dataTypeID: field.dataTypeID, typmod: field.dataTypeModifier }));
     },
     async copyFromCsvFile(relation: Relation, columns: string[], csvPath: string): Promise<number> {
       // PGlite reads /dev/blob from one ArrayBuffer: the file goes in pieces of whole rows, one COPY each,

@@ -95,6 +95,10 @@ export const readyForQuery = (status: 'I' | 'T' | 'E'): Buffer => message('Z', B
 /** A simple-protocol Query (`Q`): used to roll back what a departed client left open. */
 export const simpleQuery = (sql: string): Buffer => message('Q', cstring(sql));
 export const sync = (): Buffer => message('S', Buffer.alloc(0));
+/** Parse (`P`) of `sql` as the unnamed statement, no parameter types given. */
+export const parseStatement = (sql: string): Buffer => message('P', Buffer.concat([cstring(''), cstring(sql), Buffer.alloc(2)]));
+/** Describe (`D`) of the unnamed statement: its ParameterDescription and RowDescription (or NoData) come back. */
+export const describeStatement = (): Buffer => message('D', Buffer.concat([Buffer.from('S', 'latin1'), cstring('')]));
 
 /** ErrorResponse with severity, SQLSTATE and message: `errorResponse('FATAL', '28P01', 'password authentication failed')`. */
 export function errorResponse(severity: 'ERROR' | 'FATAL', sqlState: string, text: string): Buffer {

@@ -12,7 +12,7 @@ import './pg-runtime-probe.js';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import './pg-runtime-probe-end.js';
-import type { Adapter, AdapterInfo, Connection, QueryResult, Relation } from '../adapter.js';
+import { describedQuery, type Adapter, type AdapterInfo, type Connection, type DescribedColumn, type QueryResult, type Relation } from '../adapter.js';
 import type { PostgresTarget } from '../../project/target.js';
 import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import { TYPE_PARSERS } from '../type-parsers.js';
@@ -255,6 +255,10 @@ function postgresConnection(client: pg.PoolClient): Connection {
     },
     async exec(sql: string): Promise<void> {
       await client.query(sql);
+    },
+    async describe(sql: string): Promise<DescribedColumn[]> {
+      const result = await client.query({ text: describedQuery(sql), queryMode: 'extended' } as pg.QueryConfig);
+      return result.fields.map((field) => ({ name: field.name, dataTypeID: field.dataTypeID, typmod: field.dataTypeModifier }));
     },
     async copyFromCsvFile(relation: Relation, columns: string[], csvPath: string): Promise<number> {
       const columnList = columns.map(quoteIdent).join(', ');

@@ -1,4 +1,4 @@
-import type { Connection, Relation } from '../../adapters/adapter.js';
+import { describedQuery, type Connection, type Relation } from '../../adapters/adapter.js';
 import { quoteIdent, quoteRelation } from '../../sql/quote.js';
 import type { IndexConfig, ManifestNode } from '../../manifest/types.js';
 import { callMacroInNode, compileNodeAtRun, renderInNode } from '../../render/compile-node.js';
@@ -126,7 +126,7 @@ async function checkContract(
     c.to && /^\s*(ref|source)\s*\(/.test(c.to) ? { ...c, to: renderInNode(context.parsed, node.id, `{{ ${c.to} }}`).trim() } : c;
   const declared = contractColumns(node).map((column) => ({ ...column, constraints: column.constraints.map(rendered) }));
   const constraints = modelConstraints(node, declared).map(rendered);
-  const actual = await queryColumns(log, sql, context.runId, node.alias);
+  const actual = await queryColumns(log, sql);
   assertContract(node, declared, actual);
   return { columns: declared, constraints };
 }
@@ -180,6 +180,10 @@ class StatementLog implements Connection {
   exec(sql: string) {
     this.statements.push(sql);
     return this.connection.exec(sql).catch(withStatement(sql));
+  }
+  /** Not a statement that runs: not in target/run/. Its errors name the text they point into. */
+  describe(sql: string) {
+    return this.connection.describe(sql).catch(withStatement(describedQuery(sql)));
   }
   copyFromCsvFile(relation: Relation, columns: string[], csvPath: string) {
     this.statements.push(`copy ${quoteRelation(relation)} from '${csvPath}' (format csv, header true)`);

@@ -16,7 +16,7 @@ export const DIFF_ROWS = 20;
  * Runs a unit test: the model's SQL over the given literal rows, compared with the expected rows as a
  * multiset (each row as often as it occurs; order does not matter) on the columns `expect` names.
  * The comparison runs in the database, on the model's own column types, so `20` equals `20.00` and
- * `'2005-05-24'` equals a date. Nothing is created but a temporary view, dropped again.
+ * `'2005-05-24'` equals a date. Nothing is created in the database.
  *
  *   compile (inputs as CTEs) → read the query's column types → expected rows cast to them →
  *   expected EXCEPT ALL actual (missing rows) and actual EXCEPT ALL expected (extra rows)
@@ -30,7 +30,7 @@ export async function runUnitTest(step: Extract<Step, { kind: 'unit' }>, context
     const sql = compileUnitTest(context.parsed, node.id, (input) => known.get(input) ?? []);
     const compiledPath = context.writeCompiled(node, sql);
 
-    const actual = await queryColumns(connection, sql, context.runId, 'strata_unit').catch((error: unknown) => {
+    const actual = await queryColumns(connection, sql).catch((error: unknown) => {
       throw unknownColumnHint(error, node) ?? error;
     });
     const compared = comparedColumns(node, actual);
