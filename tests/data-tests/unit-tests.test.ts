@@ -111,6 +111,34 @@ describeEachEngine('unit tests', (engine) => {
     ]);
   });
 
+  it("takes an input's other columns and their types from its relation once built, for each input", async () => {
+    const dir = projectOn('quality', engine.makeTarget(uniqueSchema('ut_built')), {
+      'models/src_a.sql': "{{ config(materialized='table') }}\nselect 1::int as id, 2.50::numeric(10,2) as price, 'x'::varchar(5) as code\n",
+      'models/src_b.sql': "{{ config(materialized='table') }}\nselect 1::int as id, true as flag\n",
+      'models/joined.sql': "select a.id, a.price, a.code, b.flag from {{ ref('src_a') }} as a join {{ ref('src_b') }} as b on b.id = a.id\n",
+      'models/_unit_built.yml': `version: 2
+unit_tests:
+  - name: joined_reads_built_columns
+    model: joined
+    given:
+      - input: ref('src_a')
+        rows: [{id: 1, price: 2.555}]
+      - input: ref('src_b')
+        rows: [{id: 1}]
+    expect:
+      rows: [{id: 1, price: 2.56, code: null, flag: null}]
+`,
+    });
+    const before = await strata(['test', '--project-dir', dir, '--select', 'joined_reads_built_columns']);
+    expect(before.exitCode, before.output).toBe(1);
+    expect(before.output).toContain('STR243');
+    expect((await strata(['build', '--project-dir', dir, '--select', 'src_a', 'src_b'])).exitCode).toBe(0);
+    // price is numeric(10,2) in src_a: 2.555 given is 2.56; code and flag exist, null.
+    const after = await strata(['test', '--project-dir', dir, '--select', 'joined_reads_built_columns']);
+    expect(after.exitCode, after.output).toBe(0);
+    expect(after.stdout).toContain('PASS unit test joined_reads_built_columns');
+  });
+
   it('a failure shows the missing and the extra rows, as a multiset', async () => {
     const dir = projectOn('quality', engine.makeTarget(uniqueSchema('ut_fail')), { ...MODELS, ...FAILING });
     const result = await strata(['test', '--project-dir', dir, '--select', 'bands_wrong_on_purpose']);

@@ -25,8 +25,7 @@ export async function runUnitTest(step: Extract<Step, { kind: 'unit' }>, context
   const node = context.parsed.manifest.nodes[step.id];
   const meta = node.unitTest!;
   return context.adapter.withConnection(async (connection) => {
-    const known = new Map<UnitTestInput, InputColumn[]>();
-    for (const input of meta.given) known.set(input, await inputColumns(connection, context, node, input));
+    const known = await inputColumns(connection, context, node, meta.given);
     const sql = compileUnitTest(context.parsed, node.id, (input) => known.get(input) ?? []);
     const compiledPath = context.writeCompiled(node, sql);
 
@@ -72,24 +71,32 @@ function unknownColumnHint(error: unknown, node: ManifestNode): StrataError | un
   });
 }
 
-/** Declared columns of the input's relation, completed by its columns in the database when it exists. */
-async function inputColumns(connection: Connection, context: RunContext, node: ManifestNode, input: UnitTestInput): Promise<InputColumn[]> {
-  const columns = declaredInputColumns(context.parsed, node, input);
-  const relation = inputRelation(context.parsed, node, input);
-  if (!relation) return columns;
-  const found = await connection.query<{ name: string; type: string }>(
-    `select a.attname as "name", format_type(a.atttypid, a.atttypmod) as "type"
-     from pg_attribute a
-     where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped
-     order by a.attnum`,
-    [`${quoteIdent(relation.schema)}.${quoteIdent(relation.identifier)}`],
+/**
+ * Each input's declared columns, completed by the columns of its relation in the database where it
+ * exists: the relations of all inputs are read in one query.
+ */
+async function inputColumns(connection: Connection, context: RunContext, node: ManifestNode, inputs: UnitTestInput[]): Promise<Map<UnitTestInput, InputColumn[]>> {
+  const known = new Map(inputs.map((input) => [input, declaredInputColumns(context.parsed, node, input)]));
+  const read = inputs.flatMap((input) => {
+    const relation = inputRelation(context.parsed, node, input);
+    return relation ? [{ input, name: `${quoteIdent(relation.schema)}.${quoteIdent(relation.identifier)}` }] : [];
+  });
+  if (read.length === 0) return known;
+  const found = await connection.query<{ n: number; name: string; type: string }>(
+    `select r.n::int as n, a.attname as "name", format_type(a.atttypid, a.atttypmod) as "type"
+     from unnest($1::text[]) with ordinality as r(relation, n)
+     join pg_attribute a on a.attrelid = to_regclass(r.relation)
+     where a.attnum > 0 and not a.attisdropped
+     order by r.n, a.attnum`,
+    [read.map((r) => r.name)],
   );
   for (const row of found.rows) {
+    const columns = known.get(read[row.n - 1]!.input)!;
     const declared = columns.find((c) => c.name === row.name);
     if (declared) declared.type ??= row.type;
     else columns.push({ name: row.name, type: row.type });
   }
-  return columns;
+  return known;
 }
 
 /** The columns `expect` names, with the model's types; all of the model's when `expect` has no rows. */
