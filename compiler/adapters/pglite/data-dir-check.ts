@@ -1,7 +1,7 @@
 /**
  * PGlite creates a new database in any directory without `PG_VERSION`, over whatever is there: a
  * directory that lost that one file would be silently replaced by an empty database. So a directory
- * is opened only when it is new (absent, or holding nothing but our lock file) or looks whole.
+ * is opened only when it is new (absent, or holding nothing but our lock and size files) or looks whole.
  *
  * A creation killed halfway leaves files but no database; it is told apart from a damaged directory by
  * a marker written before PGlite starts creating and removed once it is done:
@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StrataError } from '../../diagnostics/strata-error.js';
 import { LOCK_FILE_NAME } from './data-dir-lock.js';
+import { SIZE_FILE } from './startup-profile.js';
 
 /** Present while a new database is being created in the directory. */
 export const CREATING_MARKER = 'strata-creating';
@@ -30,7 +31,7 @@ const REQUIRED = ['PG_VERSION', 'base', path.join('global', 'pg_control')];
 export function assertDataDirUsable(dir: string): boolean {
   let entries: string[];
   try {
-    entries = fs.readdirSync(dir).filter((name) => name !== LOCK_FILE_NAME);
+    entries = fs.readdirSync(dir).filter((name) => name !== LOCK_FILE_NAME && name !== SIZE_FILE);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw damaged(dir, `cannot read it: ${(error as Error).message}`);

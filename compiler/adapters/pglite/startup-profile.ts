@@ -18,8 +18,13 @@
  *   (6.39 against 6.41 s and 17.29 against 17.23 s, medians of 3).
  *
  * `STRATA_PGLITE_TIER_UP=1` keeps the defaults for any size.
+ *
+ * Measuring the directory means a stat of each of its files (about a thousand for Pagila: 10 to 20 ms
+ * of every open), so the size is kept in the directory (`strata-size.json`) and measured again when
+ * that is an hour old: a directory that grows past a gibibyte starts with the small profile for up to
+ * an hour more.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 
@@ -27,6 +32,9 @@ import { setFlagsFromString } from 'node:v8';
 const LARGE_DATA_DIR_BYTES = 1024 ** 3;
 /** shared_buffers for a small data directory. */
 export const SMALL_SHARED_BUFFERS = '16MB';
+/** The size last measured, kept in the data directory (written only where a database is). */
+export const SIZE_FILE = 'strata-size.json';
+const SIZE_MAX_AGE_MS = 60 * 60 * 1000;
 
 let liftoffOnly: boolean | undefined;
 
@@ -36,13 +44,36 @@ let liftoffOnly: boolean | undefined;
  * once per process (the module is compiled once); the start parameters follow each directory.
  */
 export function startupProfile(dataDir: string): { startParams: string[] } {
-  const small = process.env.STRATA_PGLITE_TIER_UP !== '1' && folderBytes(dataDir, LARGE_DATA_DIR_BYTES) < LARGE_DATA_DIR_BYTES;
+  const small = process.env.STRATA_PGLITE_TIER_UP !== '1' && dataDirBytes(dataDir) < LARGE_DATA_DIR_BYTES;
   if (liftoffOnly === undefined) {
     liftoffOnly = small;
     // Both ways: bin/strata.js sets Liftoff only before it compiles the program (see there).
     setFlagsFromString(small ? '--liftoff-only' : '--no-liftoff-only');
   }
   return { startParams: small ? ['-c', `shared_buffers=${SMALL_SHARED_BUFFERS}`] : [] };
+}
+
+/** The size of the data directory: as kept in SIZE_FILE when that is recent, else measured (and kept). */
+function dataDirBytes(dir: string): number {
+  const file = join(dir, SIZE_FILE);
+  try {
+    if (Date.now() - statSync(file).mtimeMs < SIZE_MAX_AGE_MS) {
+      const { bytes } = JSON.parse(readFileSync(file, 'utf8')) as { bytes?: unknown };
+      if (typeof bytes === 'number') return bytes;
+    }
+  } catch {
+    // None yet, or unreadable: measured.
+  }
+  const bytes = folderBytes(dir, LARGE_DATA_DIR_BYTES);
+  // Not into a directory PGlite is about to create a database in: it must stay empty until then.
+  if (existsSync(join(dir, 'PG_VERSION'))) {
+    try {
+      writeFileSync(file, `${JSON.stringify({ bytes })}\n`);
+    } catch {
+      // A read-only directory: measured each time.
+    }
+  }
+  return bytes;
 }
 
 /** The size of a folder's files, counted up to `limit` (then it stops). */
