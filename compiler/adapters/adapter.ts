@@ -70,5 +70,5 @@ export interface Adapter {
 }
 
 // The stage's other entry points: the rest of the compiler imports from this file only.
-export { openAdapter, type OpenAdapterOptions } from './open-adapter.js';
+export { openAdapter, prepareAdapter, type OpenAdapterOptions } from './open-adapter.js';
 export { lockTarget, type HeldTargetLock, type TargetLockOptions } from './target-lock.js';

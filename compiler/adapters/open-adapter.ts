@@ -5,6 +5,8 @@
 import type { Adapter } from './adapter.js';
 import type { TargetConfig } from '../project/target.js';
 import { StrataError } from '../diagnostics/strata-error.js';
+import { engineFiles } from './pglite/engine-files.js';
+import { startupProfile } from './pglite/startup-profile.js';
 
 export interface OpenAdapterOptions {
   /** One-line notices meant for the user: a stale PGlite lock taken over, a server NOTICE. */
@@ -15,6 +17,17 @@ export interface OpenAdapterOptions {
    * - `shared` (`show`, `debug`): run the statements through the owner's loopback server, with a notice.
    */
   access?: 'exclusive' | 'shared';
+}
+
+/**
+ * Starts what opening `target` will need that does not depend on the database's state: for an
+ * embedded one, compiling PGlite's WebAssembly (engine-files.ts), which V8 does on background threads.
+ * A command calls it as soon as it knows its target, before it parses; nothing is opened or locked.
+ */
+export function prepareAdapter(target: TargetConfig): void {
+  if (target.type !== 'pglite') return;
+  startupProfile(target.path);
+  void engineFiles();
 }
 
 /**

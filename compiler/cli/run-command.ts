@@ -1,4 +1,4 @@
-import { openAdapter } from '../adapters/adapter.js';
+import { openAdapter, prepareAdapter } from '../adapters/adapter.js';
 import type { Adapter } from '../adapters/adapter.js';
 import { StrataError } from '../diagnostics/strata-error.js';
 import type { Reporter } from '../report/reporter.js';
@@ -13,7 +13,7 @@ import { runPlan } from '../run/run-plan.js';
 import { lockTarget, type HeldTargetLock } from '../adapters/adapter.js';
 import { INTERRUPTED_EXIT_CODE, listenForInterrupts, type Interrupts } from '../run/interrupts.js';
 import { prepareTarget } from '../run/prepare-target.js';
-import { describeProject, numberArg, openSession, parseVars, select, type CommonArgs, type Session } from './session.js';
+import { describeProject, loadProjectFor, numberArg, openSession, parseVars, select, type CommonArgs, type Session } from './session.js';
 import type { Selection } from '../graph/select-nodes.js';
 import type { Manifest, NodeId } from '../manifest/types.js';
 import { readFileSync, statSync } from 'node:fs';
@@ -49,7 +49,9 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
   if (args.lockTimeout !== undefined && !(Number.isFinite(args.lockTimeout) && args.lockTimeout >= 0)) {
     throw new StrataError({ code: 'STR138', message: `--lock-timeout takes seconds (0 or more), not ${numberArg(args.lockTimeout)}`, hint: 'e.g. --lock-timeout 60' });
   }
-  const session = openSession(args, reporter);
+  const project = loadProjectFor(args, reporter);
+  prepareAdapter(project.target);
+  const session = openSession(args, reporter, { project });
   reporter.info(describeProject(session));
   const selection = args.onlyIds ? retrySelection(session, args) : select(session, args, reporter);
   const fingerprints = fingerprintNodes(session.parsed);
@@ -60,7 +62,6 @@ export async function runCommand(command: Command, args: RunArgs, reporter: Repo
     parsed = { ...parsed, manifest: deferToState(parsed.manifest, selection.ids, loadStateManifest(args.state)).manifest };
   }
   const plan = buildPlan(parsed.manifest, session.dag, selection.ids, command);
-  const { project } = session;
   const writer = new TargetWriter(project.root, project.paths.target, project.name, targetInfo(parsed, session.invocationId));
   if (plan.steps.length === 0) {
     writer.writeManifest(parsed.manifest, fingerprints);

@@ -24,6 +24,7 @@ import { countLines, csvChunks, renumberCopyLine } from '../../csv/csv-chunks.js
 import { startWireServer, type WireServer } from './wire-server.js';
 import { describeStatement, parseStatement, sync } from './wire-protocol.js';
 import { startupProfile } from './startup-profile.js';
+import { engineFiles } from './engine-files.js';
 
 export interface OpenPgliteOptions {
   /** One-line notices for the user, e.g. a stale lock that was taken over. */
@@ -63,7 +64,8 @@ export async function openPglite(target: PgliteTarget, options: OpenPgliteOption
   }
   try {
     const { startParams } = startupProfile(target.path);
-    const open = () => PGlite.create(target.path, { parsers: TYPE_PARSERS, startParams: [...PGlite.defaultStartParams, ...startParams] });
+    const files = await engineFiles();
+    const open = () => PGlite.create(target.path, { parsers: TYPE_PARSERS, startParams: [...PGlite.defaultStartParams, ...startParams], ...files });
     pglite = creating ? await whileCreating(target.path, open) : await open();
   } catch (error) {
     lock.release();
