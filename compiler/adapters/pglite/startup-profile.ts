@@ -24,9 +24,10 @@
  * that is an hour old: a directory that grows past a gibibyte starts with the small profile for up to
  * an hour more.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { writeFileAtomic } from '../../project/project-files.js';
 
 /** From this size on, the defaults (TurboFan, 128 MB of shared buffers) are kept. */
 const LARGE_DATA_DIR_BYTES = 1024 ** 3;
@@ -40,8 +41,9 @@ let liftoffOnly: boolean | undefined;
 
 /**
  * Before the first PGlite of the process is created: returns the Postgres start parameters to add
- * for `dataDir`, and sets V8 to Liftoff only when the directory is small, to tiering when it is not. The tiering is decided
- * once per process (the module is compiled once); the start parameters follow each directory.
+ * for `dataDir`, and sets V8 to Liftoff only when the directory is small, to tiering when it is not.
+ * The tiering is decided once per process (the module is compiled once); the start parameters follow
+ * each directory.
  */
 export function startupProfile(dataDir: string): { startParams: string[] } {
   const small = process.env.STRATA_PGLITE_TIER_UP !== '1' && dataDirBytes(dataDir) < LARGE_DATA_DIR_BYTES;
@@ -65,10 +67,11 @@ function dataDirBytes(dir: string): number {
     // None yet, or unreadable: measured.
   }
   const bytes = folderBytes(dir, LARGE_DATA_DIR_BYTES);
-  // Not into a directory PGlite is about to create a database in: it must stay empty until then.
+  // Not into a directory PGlite is about to create a database in: it must stay empty until then. Whole
+  // or not at all: prepareAdapter measures before the lock is taken, so two processes may write at once.
   if (existsSync(join(dir, 'PG_VERSION'))) {
     try {
-      writeFileSync(file, `${JSON.stringify({ bytes })}\n`);
+      writeFileAtomic(file, `${JSON.stringify({ bytes })}\n`);
     } catch {
       // A read-only directory: measured each time.
     }
